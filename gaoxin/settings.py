@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "cases",
     "mediation",
     "legalaid",
+    "demo",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
