@@ -41,10 +41,13 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "leaflet",
     "axes",
+    "deadlines",
     "accounts",
     "grid",
+    "notifications",
     "cases",
     "mediation",
     "legalaid",
@@ -179,6 +182,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Grid-management platform for community governance.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The API docs page loads Redoc from our static files, so it works offline.
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Base map: OpenStreetMap by default; Tianditu when GAOXIN_TILES=tianditu and a key is set.
@@ -225,3 +230,20 @@ LOGGING = {
 # Debian 12 ships GDAL 3.6; we never open user-supplied spatial references over the
 # network (imports are run by administrators from local files).
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Cases
+CASE_MAX_PHOTOS = 5
+CASE_PHOTO_MAX_BYTES = int(env_float("GAOXIN_CASE_PHOTO_MAX_MB", 10) * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Duplicate check at intake: open cases of the same category this close, this recent.
+CASE_DUPLICATE_RADIUS_M = env_float("GAOXIN_CASE_DUPLICATE_RADIUS_M", 50)
+CASE_DUPLICATE_DAYS = int(env_float("GAOXIN_CASE_DUPLICATE_DAYS", 7))
+# Policy: a failed check (rework) gives the unit a fresh handling time limit.
+CASE_REWORK_RESTARTS_CLOCK = env_bool("GAOXIN_CASE_REWORK_RESTARTS_CLOCK", True)
+
+# Working calendar (deadlines): office hours that working-time limits count while no
+# WorkingHours row is saved in the admin: morning start, morning end, afternoon start, end.
+DEADLINES_WORKING_HOURS = env_list("GAOXIN_WORKING_HOURS", ["08:30", "12:00", "14:00", "17:30"])
+# Each process rereads holidays and office hours when its copy is this old, so an admin
+# edit made in another process is seen within this many seconds.
+DEADLINES_CALENDAR_CACHE_SECONDS = env_float("GAOXIN_CALENDAR_CACHE_SECONDS", 60.0)

@@ -1,12 +1,49 @@
 """Session fixtures: the test database gets the demo district (17 communities, 136
-grids) once, so every test can place points in real grids."""
+grids) once, so every test can place points in real grids.
+
+Tests that need committed data (threads, a live server) use `committed_db`. Their
+teardown flushes every table, so pytest-django runs them after all other tests and
+`committed_db` puts the baseline (migration data and demo grids) back first."""
+
+import importlib
 
 import pytest
+from django.apps import apps
+
+# Data migrations whose rows every test relies on, restored after a flush.
+BASELINE_MIGRATIONS = [
+    ("accounts.migrations.0002_role_groups", "create_role_groups"),
+    ("deadlines.migrations.0002_china_holidays_2026_2027", "load"),
+    ("cases.migrations.0002_starter_reference_data", "load"),
+]
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # The default PBKDF2 hasher costs ~0.3 s a user; tests create hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def ensure_baseline():
+    from grid.demo import load_demo_grids
+
+    for module, function in BASELINE_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+    load_demo_grids()
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    from grid.demo import load_demo_grids
-
     with django_db_blocker.unblock():
-        load_demo_grids()
+        ensure_baseline()
+
+
+@pytest.fixture
+def committed_db(transactional_db):
+    ensure_baseline()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path_factory):
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
