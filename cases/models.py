@@ -5,7 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from deadlines.models import TimeBasis
+from deadlines.models import Deadline, TimeBasis
 from grid.models import Community, Grid
 
 
@@ -341,3 +341,36 @@ class CasePhoto(models.Model):
         ordering = ["uploaded_at", "id"]
         verbose_name = _("案件照片")
         verbose_name_plural = _("案件照片")
+
+
+class EscalationStep(models.Model):
+    """A rung of the escalation ladder: who is told when a case's stage crosses a level."""
+
+    level = models.PositiveSmallIntegerField(_("级别"), choices=Deadline.Level.choices, unique=True)
+    notify_stage_owners = models.BooleanField(
+        _("通知本环节责任人"), default=True, help_text=_("处置单位人员、网格员或本岗位人员")
+    )
+    notify_unit_head = models.BooleanField(_("通知单位负责人"), default=False)
+    notify_roles = models.CharField(
+        _("同时通知的岗位"), max_length=200, blank=True, help_text=_("角色代码，逗号分隔，如 dispatcher,supervisor")
+    )
+    after_hours = models.DecimalField(
+        _("超期多久后升级（小时）"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("仅用于“超期升级”级别"),
+    )
+
+    class Meta:
+        ordering = ["level"]
+        verbose_name = _("升级规则")
+        verbose_name_plural = _("升级规则")
+
+    def __str__(self):
+        return self.get_level_display()
+
+    @property
+    def roles(self) -> list[str]:
+        return [code.strip() for code in self.notify_roles.split(",") if code.strip()]

@@ -15,11 +15,13 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from accounts.scopes import officer_works_in
 from cases.errors import ActionNotAllowed
+from cases.escalation import HANDLING_STAGE, escalation_delay_hours, stage_of
 from cases.models import Case, CaseEvent, CasePhoto, CaseRequest, CaseSource, CaseState, Category, Unit
 from cases.photos import validate_photos
 from cases.selectors import user_unit_ids
 from cases.workflow import REQUEST_DECISIONS, RESUME, STAY, TRANSITIONS, Scope
 from deadlines.calendar import add_duration, remaining
+from deadlines.services import close_deadline, set_deadline
 from grid.lookup import locate
 from notifications.services import notify
 
@@ -147,6 +149,7 @@ def report(
             _attach(case, event, photos, CasePhoto.Kind.BEFORE, actor)
             if resolve_on_spot:
                 _resolve_on_spot(case, actor, after_photos, now)
+            _sync_deadline(case, now)
     except IntegrityError:
         if external_id:  # a concurrent retry of the same submission won the race
             return Case.objects.get(external_system=external_system, external_id=external_id)
@@ -219,6 +222,7 @@ def act(case, action, actor, *, at=None, **params):
         if case.state != before:
             _enter_stage(case, now, resumed=transition.target == RESUME)
         case.save()
+        _sync_deadline(case, now)
         event = _record(case, action, actor, role, before, case.state, now, note=data.note, data=event_data)
         kind = CasePhoto.Kind.AFTER if action == "feedback" else CasePhoto.Kind.BEFORE
         _attach(case, event, data.photos, kind, actor)
@@ -524,6 +528,24 @@ def _enter_stage(case, now, *, resumed=False):
         case.due_at = case.handle_due_at
     else:
         case.due_at = _due(case, now, _STAGE_LIMITS[case.state])
+
+
+def _sync_deadline(case, now):
+    """Keep the deadline engine's clock on the case's current stage."""
+    if case.due_at is None:
+        close_deadline(case, at=now)
+        return
+    stage = stage_of(case.state)
+    started = case.dispatched_at if stage == HANDLING_STAGE else case.stage_started_at
+    set_deadline(
+        case,
+        stage,
+        started or now,
+        case.due_at,
+        case.category.time_basis,
+        at=now,
+        escalate_after_hours=escalation_delay_hours(),
+    )
 
 
 def _record(case, action, actor, role, from_state, to_state, now, *, note="", data=None):

@@ -69,3 +69,62 @@ class WorkingHours(models.Model):
     @property
     def spans(self):
         return ((self.morning_start, self.morning_end), (self.afternoon_start, self.afternoon_end))
+
+
+class Deadline(models.Model):
+    """The clock of one timed stage of one object: a case's handling, an application's
+    decision... The thresholds are stored on the row, so the sweep finds due rows with
+    one indexed query and a lost or repeated timer can neither skip nor double a crossing."""
+
+    class Level(models.IntegerChoices):
+        NORMAL = 0, _("正常")
+        WARNING = 1, _("预警")
+        OVERDUE = 2, _("超期")
+        ESCALATED = 3, _("超期升级")
+
+    subject_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
+    subject_id = models.PositiveBigIntegerField()
+    stage = models.CharField(_("环节"), max_length=40)
+    basis = models.CharField(_("计时方式"), max_length=10, choices=TimeBasis.choices)
+    started_at = models.DateTimeField(_("开始"))
+    warn_at = models.DateTimeField(_("预警时间"))
+    due_at = models.DateTimeField(_("时限"))
+    escalate_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
+    level = models.PositiveSmallIntegerField(_("状态"), choices=Level.choices, default=Level.NORMAL)
+    # The next threshold still to cross (warn_at, then due_at, then escalate_at).
+    next_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(_("结束"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("时限")
+        verbose_name_plural = _("时限")
+        indexes = [
+            models.Index(fields=["next_at"], condition=Q(closed_at__isnull=True), name="deadline_open_next"),
+            models.Index(fields=["subject_type", "subject_id"], name="deadline_subject"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id"],
+                condition=Q(closed_at__isnull=True),
+                name="deadline_one_open_per_subject",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.stage} → {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class Crossing(models.Model):
+    """One threshold crossed by one deadline: written once, whichever path saw it first."""
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="crossings")
+    level = models.PositiveSmallIntegerField(choices=Deadline.Level.choices)
+    crossed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("时限越线记录")
+        verbose_name_plural = _("时限越线记录")
+        constraints = [models.UniqueConstraint(fields=["deadline", "level"], name="crossing_once_per_level")]
+
+    def __str__(self):
+        return f"{self.get_level_display()} @ {self.crossed_at:%Y-%m-%d %H:%M}"

@@ -157,7 +157,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request when the broker is down: the periodic
 # sweep is the safety net for anything that could not be queued.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+}
 CELERY_BEAT_SCHEDULE = {}
 
 REST_FRAMEWORK = {
@@ -247,3 +253,18 @@ DEADLINES_WORKING_HOURS = env_list("GAOXIN_WORKING_HOURS", ["08:30", "12:00", "1
 # Each process rereads holidays and office hours when its copy is this old, so an admin
 # edit made in another process is seen within this many seconds.
 DEADLINES_CALENDAR_CACHE_SECONDS = env_float("GAOXIN_CALENDAR_CACHE_SECONDS", 60.0)
+
+# Deadlines: warn when this fraction of a stage's time is used; the beat sweep is the
+# safety net behind the ETA timers.
+DEADLINE_WARNING_FRACTION = env_float("GAOXIN_DEADLINE_WARNING_FRACTION", 0.8)
+CELERY_BEAT_SCHEDULE["sweep-deadlines"] = {
+    "task": "deadlines.tasks.sweep_deadlines",
+    "schedule": env_float("GAOXIN_SWEEP_SECONDS", 60.0),
+}
+CELERY_TASK_PUBLISH_RETRY = False
+
+# Notifications: the in-app inbox always; these channels as well.
+NOTIFICATION_CHANNELS = env_list("GAOXIN_NOTIFICATION_CHANNELS", ["notifications.channels.EmailChannel"])
+EMAIL_BACKEND = env_str("GAOXIN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("GAOXIN_FROM_EMAIL", "gaoxin@localhost")
+SITE_URL = env_str("GAOXIN_SITE_URL", "http://127.0.0.1:8000")

@@ -6,6 +6,7 @@ teardown flushes every table, so pytest-django runs them after all other tests a
 `committed_db` puts the baseline (migration data and demo grids) back first."""
 
 import importlib
+import os
 
 import pytest
 from django.apps import apps
@@ -15,6 +16,7 @@ BASELINE_MIGRATIONS = [
     ("accounts.migrations.0002_role_groups", "create_role_groups"),
     ("deadlines.migrations.0002_china_holidays_2026_2027", "load"),
     ("cases.migrations.0002_starter_reference_data", "load"),
+    ("cases.migrations.0004_escalation_ladder", "load"),
 ]
 
 
@@ -23,6 +25,13 @@ def pytest_configure(config):
 
     # The default PBKDF2 hasher costs ~0.3 s a user; tests create hundreds.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+    # The tests' tasks go to a Redis database of their own, read lazily by Celery.
+    settings.CELERY_BROKER_URL = os.environ.get("GAOXIN_TEST_BROKER_URL", "redis://127.0.0.1:6379/7")
+    from gaoxin.celery import app
+
+    # Tasks run inline in tests; the end-to-end timer test starts a real worker.
+    app.conf.task_always_eager = True
 
 
 def ensure_baseline():
