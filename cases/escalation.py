@@ -6,12 +6,12 @@ everything here is a handful of set-based queries."""
 from collections import defaultdict
 
 from django.contrib.auth.models import Group
-from django.db import connection
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from cases.models import Case, CaseState, EscalationStep, Unit
 from deadlines.models import Deadline
+from gaoxin.db import copy_insert
 from grid.models import GridAssignment
 
 HANDLING_STAGE = "handle"
@@ -51,18 +51,14 @@ def on_crossings(crossings):
         )
     }
     directory = _Directory(cases.values(), ladder.values())
+    headings = _Headings()
     notifications, events = [], []
     for crossing in crossings:
         case = cases.get(crossing.subject_id)
         step = ladder.get(crossing.level)
         if case is None:
             continue
-        label = Deadline.Level(crossing.level).label
-        title = _("【%(level)s】案件 %(number)s（%(state)s）") % {
-            "level": label,
-            "number": case["number"],
-            "state": CaseState(case["state"]).label,
-        }
+        title = headings.title(crossing.level, case["state"], case["number"])
         recipients = directory.recipients(case, step) if step else set()
         link = f"/cases/{case['id']}/"
         notifications.extend((user, title, case["description"][:200], link) for user in sorted(recipients))
@@ -72,6 +68,23 @@ def on_crossings(crossings):
         from notifications.services import notify_many
 
         notify_many(notifications)
+
+
+class _Headings:
+    """Translated title templates, made once per (level, state) rather than per case."""
+
+    def __init__(self):
+        self._templates = {}
+
+    def title(self, level, state, number):
+        key = (level, state)
+        if key not in self._templates:
+            self._templates[key] = _("【%(level)s】案件 %(number)s（%(state)s）") % {
+                "level": Deadline.Level(level).label,
+                "number": "{number}",
+                "state": CaseState(state).label,
+            }
+        return self._templates[key].format(number=number)
 
 
 class _Directory:
@@ -111,15 +124,8 @@ class _Directory:
 
 
 def _insert_events(events):
-    if not events:
-        return
-    case_ids, actions, states, notes, times = (list(column) for column in zip(*events, strict=True))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO cases_caseevent (case_id, action, actor_role, from_state, to_state, note, data, created_at)
-            SELECT c, a, 'system', s, s, n, '{}'::jsonb, t
-            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::timestamptz[]) AS u(c, a, s, n, t)
-            """,
-            [case_ids, actions, states, notes, times],
-        )
+    copy_insert(
+        "cases_caseevent",
+        ("case_id", "action", "actor_role", "from_state", "to_state", "note", "data", "created_at"),
+        ((case, action, "system", state, state, note, "{}", at) for case, action, state, note, at in events),
+    )

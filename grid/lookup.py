@@ -9,12 +9,11 @@ is rejected.
 import math
 from dataclasses import dataclass
 
-import psycopg
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils.translation import gettext as _
 
+from gaoxin.db import server_cursor
 from grid.models import Grid
 
 # Degrees of latitude per metre; used to pre-filter by index before the exact distance.
@@ -65,10 +64,7 @@ def locate(lon, lat, *, snap_distance_m: float | None = None) -> GridMatch:
     limit = settings.GRID_SNAP_DISTANCE_M if snap_distance_m is None else snap_distance_m
     # Longitude degrees shrink with latitude: widen the box so it covers `limit` metres.
     expand_deg = limit * _DEG_PER_M / max(math.cos(math.radians(lat)), 0.01)
-    connection.ensure_connection()
-    # A server-side-binding cursor on Django's own connection (same transaction): the
-    # statement is prepared once per connection, which halves the cost of a lookup.
-    with psycopg.Cursor(connection.connection) as cursor:
+    with server_cursor() as cursor:  # prepared once per connection
         cursor.execute(LOOKUP_SQL, {"lon": lon, "lat": lat, "expand": expand_deg}, prepare=True)
         row = cursor.fetchone()
     if row and row[1] == 0:

@@ -4,8 +4,10 @@ inbox and, after commit, hand the new messages to the other channels."""
 
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import transaction
+from django.utils import timezone
 
+from gaoxin.db import copy_insert
 from notifications.models import Notification
 
 
@@ -19,17 +21,14 @@ def notify_many(rows: list[tuple[int, str, str, str]]) -> int:
     """Insert (recipient id, title, body, link) rows in one statement; returns the count."""
     if not rows:
         return 0
-    recipients, titles, bodies, links = (list(column) for column in zip(*rows, strict=True))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO notifications_notification (recipient_id, title, body, link, created_at)
-            SELECT r, t, b, l, now() FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS u(r, t, b, l)
-            RETURNING id
-            """,
-            [recipients, titles, bodies, links],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
+    now = timezone.now()
+    inserted = copy_insert(
+        "notifications_notification",
+        ("recipient_id", "title", "body", "link", "created_at"),
+        ((recipient, title, body, link, now) for recipient, title, body, link in rows),
+        returning="id",
+    )
+    ids = [row[0] for row in inserted]
     transaction.on_commit(lambda: _fan_out(ids))
     return len(ids)
 
@@ -42,3 +41,11 @@ def _fan_out(ids):
 
 def unread_count(user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def mark_read(user, ids=None) -> int:
+    """Mark the user's unread messages read: those with these ids, or all of them."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())
