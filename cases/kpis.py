@@ -10,9 +10,9 @@ so reports for a past date and tests are reproducible): a case counts as overdue
 handling deadline has passed by then.
 
 Definitions (each a count of cases in the cohort):
-- handled: the unit gave feedback (`handled_at` set) or the case is past feedback
-  (待核查, 待结案, 已结案). A rework clears `handled_at`, so a reworked case counts
-  again once the unit gives feedback anew.
+- handled: the unit gave feedback (`handled_at` set; every state past feedback, 待核查,
+  待结案, 已结案, has it). A rework clears it, so a reworked case counts again once the
+  unit gives feedback anew.
 - due_to_close (应结案数) = handled + unhandled whose handling deadline < now.
 - closed (结案数); closed_on_time (按期结案数): closed and handled by the handling
   deadline, or without one (on-the-spot resolutions, categories without a limit).
@@ -23,9 +23,9 @@ Definitions (each a count of cases in the cohort):
 - reworked: due-to-close cases with at least one rework; rework_rate over due_to_close.
 - overdue: handled after the deadline, or unhandled past it; overdue_rate over
   due_to_close.
-- extended: dispatched cases with an approved extension; extension_rate is over
-  due_to_handle, since only a dispatched case can be extended and an extension counts
-  as soon as it is approved.
+- extended: cases with an approved extension; extension_rate is over due_to_handle,
+  since only a dispatched case can be extended, and an extension counts as soon as it
+  is approved.
 - avg_handling_hours: dispatch to (latest) feedback; avg_intake_hours: report to
   filing, on-the-spot resolutions left out as they never pass the intake desk. Both are
   elapsed (calendar) hours, the figure the district publishes ("3 days to 6 hours").
@@ -45,10 +45,14 @@ from accounts.models import User
 from accounts.roles import Role
 from cases.models import Case, CaseEvent, CaseSource, CaseState, Unit
 
-HANDLED = Q(handled_at__isnull=False) | Q(state__in=(CaseState.TO_CHECK, CaseState.TO_CLOSE, CaseState.CLOSED))
+# Time stamps rather than states: every state past feedback has handled_at (a rework
+# clears it) and only closed cases have closed_at, and a null test is much cheaper per
+# row than comparing state strings, which matters at a month of a million-case table.
+HANDLED = Q(handled_at__isnull=False)
+_CLOSED = Q(closed_at__isnull=False)
 _DISPATCHED = Q(dispatched_at__isnull=False)
-_CLOSED = Q(state=CaseState.CLOSED)
 _HANDLED_IN_TIME = Q(handle_due_at__isnull=True) | Q(handled_at__lte=F("handle_due_at"))
+CLOSED_ON_TIME = _CLOSED & _HANDLED_IN_TIME
 _NOT_HELD = ~Q(state=CaseState.HELD)
 _INVALID_REPORT_STATES = (CaseState.VOIDED, CaseState.MERGED)
 
@@ -64,30 +68,36 @@ BREAKDOWNS = {
 }
 
 
+def due_to_close(now) -> Q:
+    """Handled, or else past the handling deadline (the "unhandled" half is implied)."""
+    return HANDLED | Q(handle_due_at__lt=now)
+
+
 def overdue(now) -> Q:
     """Handled after the handling deadline, or still unhandled with the deadline passed.
     A held case's clock is stopped, so it is never overdue."""
-    handled_late = HANDLED & Q(handled_at__gt=F("handle_due_at"))
-    unhandled_past_due = ~HANDLED & Q(handle_due_at__lt=now)
-    return _NOT_HELD & (handled_late | unhandled_past_due)
+    return _NOT_HELD & _late(now)
+
+
+def _late(now) -> Q:
+    return Q(handled_at__gt=F("handle_due_at")) | Q(handled_at__isnull=True, handle_due_at__lt=now)
 
 
 def _aggregates(now) -> dict:
     """The one set of aggregate expressions behind the summary and every breakdown."""
-    # Handled, or else past the deadline: the "unhandled" half is implied.
-    due_to_close = HANDLED | Q(handle_due_at__lt=now)
+    due = due_to_close(now)
     return {
         "filed": Count("pk"),
-        "due_to_close": Count("pk", filter=due_to_close),
+        "due_to_close": Count("pk", filter=due),
         "closed": Count("pk", filter=_CLOSED),
-        "closed_on_time": Count("pk", filter=_CLOSED & _HANDLED_IN_TIME),
+        "closed_on_time": Count("pk", filter=CLOSED_ON_TIME),
         "due_to_handle": Count("pk", filter=_DISPATCHED),
         "handled": Count("pk", filter=_DISPATCHED & HANDLED),
         "handled_on_time": Count("pk", filter=_DISPATCHED & HANDLED & _HANDLED_IN_TIME),
-        "reworked": Count("pk", filter=due_to_close & Q(rework_count__gt=0)),
-        "overdue": Count("pk", filter=overdue(now)),
-        "extended": Count("pk", filter=_DISPATCHED & Q(extension_count__gt=0)),
-        "handling_time": Avg(F("handled_at") - F("dispatched_at"), filter=_DISPATCHED & Q(handled_at__isnull=False)),
+        "reworked": Count("pk", filter=due & Q(rework_count__gt=0)),
+        "overdue": Count("pk", filter=_late(now)),  # the cohort has no held cases
+        "extended": Count("pk", filter=Q(extension_count__gt=0)),
+        "handling_time": Avg(F("handled_at") - F("dispatched_at"), filter=_DISPATCHED & HANDLED),
         "intake_time": Avg(F("filed_at") - F("reported_at"), filter=Q(resolved_on_spot=False)),
         "satisfaction_avg": Avg("satisfaction"),
         "satisfaction_count": Count("satisfaction"),
@@ -161,6 +171,14 @@ def _group_row(row) -> dict:
 # ---------------------------------------------------------------- per post
 
 
+def _events(cases, *actions):
+    # Held cases are few: NOT IN over them is cheaper than joining every event to its case.
+    events = CaseEvent.objects.filter(action__in=actions).exclude(
+        case_id__in=Case.objects.filter(state=CaseState.HELD).values("pk")
+    )
+    return events if cases is None else events.filter(case__in=cases)
+
+
 def officer_kpis(start, end, *, officers=None, cases=None) -> list[dict]:
     """Per grid officer, the work done in [start, end), in one query:
 
@@ -176,16 +194,12 @@ def officer_kpis(start, end, *, officers=None, cases=None) -> list[dict]:
     reported = (Case.objects.all() if cases is None else cases).filter(
         _NOT_HELD, reporter=OuterRef("pk"), source=CaseSource.OFFICER, reported_at__gte=start, reported_at__lt=end
     )
-    events = CaseEvent.objects.filter(actor=OuterRef("pk"), created_at__gte=start, created_at__lt=end).exclude(
-        case__state=CaseState.HELD
-    )
-    if cases is not None:
-        events = events.filter(case__in=cases)
+    done = {"actor": OuterRef("pk"), "created_at__gte": start, "created_at__lt": end}
     officers = officers.annotate(
         reports=_count(reported, "reporter"),
         valid_reports=_count(reported.exclude(state__in=_INVALID_REPORT_STATES), "reporter"),
-        verifications=_count(events.filter(action="verify"), "actor"),
-        checks=_count(events.filter(action__in=("check_pass", "check_fail")), "actor"),
+        verifications=_count(_events(cases, "verify").filter(**done), "actor"),
+        checks=_count(_events(cases, "check_pass", "check_fail").filter(**done), "actor"),
     ).order_by("username")
     return [
         {
@@ -208,50 +222,54 @@ def _count(queryset, outer_key):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def _dispatches(start, end, now, cases):
-    """Dispatch events in [start, end), each marked `returned` if the unit sent the case
-    back by `now`. After a dispatch the next dispatch-or-return event on the case is a
-    return exactly when this dispatch was returned (a case is dispatched again only
-    after a return)."""
-    later = Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
-    next_move = (
-        CaseEvent.objects.filter(later, case=OuterRef("case"), action__in=("dispatch", "return"), created_at__lte=now)
-        .order_by("created_at", "pk")
-        .values("action")[:1]
-    )
-    dispatches = (
-        CaseEvent.objects.filter(action="dispatch", created_at__gte=start, created_at__lt=end)
-        .exclude(case__state=CaseState.HELD)
-        .annotate(next_move=Subquery(next_move))
-    )
-    if cases is not None:
-        dispatches = dispatches.filter(case__in=cases)
-    return dispatches
+# What a dispatch is counted by: who made it, or the unit it went to.
+_DISPATCH_GROUPS = {
+    "dispatcher": F("actor_id"),
+    "unit": Cast(KeyTextTransform("unit", "data"), IntegerField()),
+}
 
 
-def _dispatch_counts(dispatches, key):
-    return (
-        dispatches.values(key)
-        .annotate(dispatched=Count("pk"), returned=Count("pk", filter=Q(next_move="return")))
-        .order_by(key)
+def _dispatch_counts(start, end, now, cases, by) -> dict:
+    """{dispatcher or unit id: {"dispatched": n, "returned": m}} for the dispatches made
+    in [start, end), m of them returned as wrongly dispatched (回退) by `now`, in one query.
+
+    A return undoes the case's latest dispatch before it. Returns are rare, so each one
+    looks back for its dispatch once, and the dispatches test membership in that set
+    (hashed), instead of every dispatch looking ahead for a return."""
+    group = _DISPATCH_GROUPS[by]
+    undone = (
+        CaseEvent.objects.filter(case=OuterRef("case"), action="dispatch", created_at__lte=OuterRef("created_at"))
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
     )
+    returned = CaseEvent.objects.filter(action="return", created_at__gte=start, created_at__lte=now).values(
+        dispatch=Subquery(undone)
+    )
+    rows = (
+        _events(cases, "dispatch")
+        .filter(created_at__gte=start, created_at__lt=end)
+        .values(group_id=group)
+        .annotate(dispatched=Count("pk"), returned=Count("pk", filter=Q(pk__in=returned)))
+        .order_by()
+    )
+    return {row["group_id"]: {"dispatched": row["dispatched"], "returned": row["returned"]} for row in rows}
 
 
 def dispatcher_kpis(start, end, *, now=None, cases=None) -> list[dict]:
     """Per dispatcher, the dispatches made in [start, end) and how many the unit returned
-    as wrongly dispatched (回退) by `now`; accuracy = not returned / dispatched."""
-    now = now or timezone.now()
-    counts = list(_dispatch_counts(_dispatches(start, end, now, cases), "actor_id"))
-    dispatchers = User.objects.in_bulk([row["actor_id"] for row in counts])
+    as wrongly dispatched (回退) by `now`; accuracy = not returned / dispatched.
+    Two queries: the counts, then the dispatchers."""
+    counts = _dispatch_counts(start, end, now or timezone.now(), cases, "dispatcher")
+    dispatchers = User.objects.in_bulk(list(counts))
     return [
         {
-            "id": row["actor_id"],
-            "name": dispatchers[row["actor_id"]].display_name,
-            "dispatched": row["dispatched"],
-            "returned": row["returned"],
-            "accuracy": _rate(row["dispatched"] - row["returned"], row["dispatched"]),
+            "id": dispatcher_id,
+            "name": dispatchers[dispatcher_id].display_name,
+            "dispatched": figures["dispatched"],
+            "returned": figures["returned"],
+            "accuracy": _rate(figures["dispatched"] - figures["returned"], figures["dispatched"]),
         }
-        for row in counts
+        for dispatcher_id, figures in sorted(counts.items())
     ]
 
 
@@ -264,10 +282,7 @@ def unit_kpis(start, end, *, now=None, cases=None) -> list[dict]:
     returned case's own unit is cleared). Three queries: figures, dispatches, units."""
     now = now or timezone.now()
     figures = {row["id"]: row for row in kpi_breakdown(start, end, "unit", now=now, cases=cases) if row["id"]}
-    dispatches = _dispatches(start, end, now, cases).annotate(
-        unit_id=Cast(KeyTextTransform("unit", "data"), IntegerField())
-    )
-    dispatch_counts = {row["unit_id"]: row for row in _dispatch_counts(dispatches, "unit_id")}
+    dispatch_counts = _dispatch_counts(start, end, now, cases, "unit")
     no_cases = _figures(Case.objects.none().aggregate(**_aggregates(now)))  # EmptyResultSet: no query
     no_dispatches = {"dispatched": 0, "returned": 0}
     units = Unit.objects.filter(Q(active=True) | Q(pk__in=[*figures, *dispatch_counts])).order_by("name")

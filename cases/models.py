@@ -308,7 +308,11 @@ class CaseEvent(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("案件记录")
         verbose_name_plural = _("案件记录")
-        indexes = [models.Index(fields=["case", "created_at"], name="case_event_timeline")]
+        indexes = [
+            models.Index(fields=["case", "created_at"], name="case_event_timeline"),
+            # Per-post KPIs count events of one action over a period.
+            models.Index(fields=["action", "created_at"], name="case_event_action_time"),
+        ]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -336,6 +336,11 @@ def _role_of(actor):
 
 def _verify(case, actor, data, now):
     case.verified_at, case.verified_by = now, actor
+    return {"on_time": _on_time(case, now)}
+
+
+def _on_time(case, now):
+    return case.due_at is None or now <= case.due_at
 
 
 def _request_verification(case, actor, data, now):
@@ -386,14 +391,14 @@ def _accept(case, actor, data, now):
 
 
 def _return(case, actor, data, now):
-    unit_name = case.unit.name if case.unit_id else ""
+    unit_id, unit_name = case.unit_id, case.unit.name if case.unit_id else ""
     case.unit = None
     case.handle_due_at = None
     case.return_count += 1
     CaseRequest.objects.filter(case=case, status=CaseRequest.Status.PENDING).update(
         status=CaseRequest.Status.REJECTED, decided_at=now
     )
-    return {"unit_name": unit_name}
+    return {"unit": unit_id, "unit_name": unit_name}
 
 
 def _feedback(case, actor, data, now):
@@ -403,6 +408,7 @@ def _feedback(case, actor, data, now):
 
 def _check_pass(case, actor, data, now):
     case.checked_at, case.checked_by = now, actor
+    return {"on_time": _on_time(case, now)}
 
 
 def _rework(case, actor, data, now):

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "leaflet",
     "axes",
     "deadlines",
@@ -51,7 +52,11 @@ INSTALLED_APPS = [
     "cases",
     "mediation",
     "legalaid",
+    "patrols",
+    "api",
     "demo",
+    "public",
+    "dashboard",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -59,6 +64,7 @@ AUTH_USER_MODEL = "accounts.User"
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -88,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gaoxin.context_processors.site",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -103,6 +110,8 @@ DATABASES = {
         "PORT": env_str("GAOXIN_DB_PORT", "5432"),
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
+        # JIT compilation costs seconds on the KPI aggregates and saves nothing at our sizes.
+        "OPTIONS": {"options": "-c jit=off"},
     }
 }
 
@@ -148,6 +157,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# API clients get the API's error shape, browsers the lockout page.
+AXES_LOCKOUT_CALLABLE = "api.lockout.lockout_response"
 
 CELERY_BROKER_URL = env_str("GAOXIN_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None
@@ -168,19 +179,24 @@ CELERY_BEAT_SCHEDULE = {}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("GAOXIN_THROTTLE_ANON", "600/minute"),
         "user": env_str("GAOXIN_THROTTLE_USER", "3000/minute"),
+        "api_key": env_str("GAOXIN_THROTTLE_API_KEY", "3000/minute"),
+        "login": env_str("GAOXIN_THROTTLE_LOGIN", "30/minute"),
     },
+    # Client addresses for anonymous throttling: REMOTE_ADDR unless this many proxies in
+    # front of us add X-Forwarded-For (a client could forge the header otherwise).
+    "NUM_PROXIES": int(env_float("GAOXIN_NUM_PROXIES", 0)),
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -244,6 +260,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # Duplicate check at intake: open cases of the same category this close, this recent.
 CASE_DUPLICATE_RADIUS_M = env_float("GAOXIN_CASE_DUPLICATE_RADIUS_M", 50)
 CASE_DUPLICATE_DAYS = int(env_float("GAOXIN_CASE_DUPLICATE_DAYS", 7))
+# Excel exports stop here; larger lists go to CSV (streamed).
+CASE_EXPORT_XLSX_MAX_ROWS = int(env_float("GAOXIN_CASE_EXPORT_XLSX_MAX_ROWS", 100_000))
 # Policy: a failed check (rework) gives the unit a fresh handling time limit.
 CASE_REWORK_RESTARTS_CLOCK = env_bool("GAOXIN_CASE_REWORK_RESTARTS_CLOCK", True)
 
@@ -268,3 +286,67 @@ NOTIFICATION_CHANNELS = env_list("GAOXIN_NOTIFICATION_CHANNELS", ["notifications
 EMAIL_BACKEND = env_str("GAOXIN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("GAOXIN_FROM_EMAIL", "gaoxin@localhost")
 SITE_URL = env_str("GAOXIN_SITE_URL", "http://127.0.0.1:8000")
+
+# People's mediation (人民调解): local practice. Mediation is normally concluded within one
+# month of acceptance; follow-up visits after an agreement, in months. The 30-day window
+# for judicial confirmation is statutory (People's Mediation Law Art 33), not a setting.
+MEDIATION_ACCEPT_DAYS = env_float("GAOXIN_MEDIATION_ACCEPT_DAYS", 3)
+MEDIATION_TIME_LIMIT_DAYS = env_float("GAOXIN_MEDIATION_TIME_LIMIT_DAYS", 30)
+MEDIATION_ESCALATE_AFTER_DAYS = env_float("GAOXIN_MEDIATION_ESCALATE_AFTER_DAYS", 7)
+MEDIATION_FOLLOW_UP_MONTHS = [int(m) for m in env_list("GAOXIN_MEDIATION_FOLLOW_UP_MONTHS", ["1", "3"])]
+MEDIATION_DOCUMENT_MAX_BYTES = int(env_float("GAOXIN_MEDIATION_DOCUMENT_MAX_MB", 10) * 1024 * 1024)
+# Public application and tracking forms: submissions per client address per hour.
+MEDIATION_PUBLIC_RATE_PER_HOUR = int(env_float("GAOXIN_MEDIATION_PUBLIC_RATE_PER_HOUR", 30))
+
+# API (api/): login tokens expire after this many hours; CORS stays closed unless origins
+# are listed (e.g. a separate web front end).
+API_TOKEN_LIFETIME_HOURS = env_float("GAOXIN_API_TOKEN_HOURS", 24 * 7)
+CORS_ALLOWED_ORIGINS = env_list("GAOXIN_CORS_ORIGINS", [])
+CORS_URLS_REGEX = r"^/(api|open311)/.*$"
+# Outbound webhooks: per-attempt timeout, backoff from base doubling up to max, and how
+# long after the event a delivery is retried before it is abandoned (and can be requeued
+# in the admin).
+WEBHOOK_TIMEOUT_SECONDS = env_float("GAOXIN_WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_RETRY_BASE_SECONDS = env_float("GAOXIN_WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_RETRY_MAX_SECONDS = env_float("GAOXIN_WEBHOOK_RETRY_MAX_SECONDS", 3600)
+WEBHOOK_GIVE_UP_HOURS = env_float("GAOXIN_WEBHOOK_GIVE_UP_HOURS", 72)
+CELERY_BEAT_SCHEDULE["retry-due-webhooks"] = {"task": "api.tasks.retry_due_webhooks", "schedule": 60.0}
+# Open311 GeoReport v2 (/open311/v2/): the one jurisdiction served, and the discovery
+# document's fields.
+OPEN311_JURISDICTION_ID = env_str("GAOXIN_OPEN311_JURISDICTION_ID", "gaoxin.gov.cn")
+OPEN311_CHANGESET = env_str("GAOXIN_OPEN311_CHANGESET", "2026-11-27 00:00")
+OPEN311_ENDPOINT_TYPE = env_str("GAOXIN_OPEN311_ENDPOINT_TYPE", "production")
+OPEN311_CONTACT = env_str("GAOXIN_OPEN311_CONTACT", "高新区综合指挥平台 / Gaoxin command centre")
+OPEN311_KEY_SERVICE = env_str(
+    "GAOXIN_OPEN311_KEY_SERVICE", "API 密钥由平台管理员在后台为每个外部系统生成 / keys are issued by the administrators"
+)
+
+# Patrols: a track point that would need more than this speed (metres per second) from
+# the last kept point is an impossible jump (a walking or cycling officer); points with a
+# worse reported accuracy than this (metres) are kept out of the track too.
+PATROL_MAX_SPEED_MPS = env_float("GAOXIN_PATROL_MAX_SPEED_MPS", 12.0)
+PATROL_MAX_ACCURACY_M = env_float("GAOXIN_PATROL_MAX_ACCURACY_M", 100.0)
+PATROL_MAX_POINTS_PER_UPLOAD = int(env_float("GAOXIN_PATROL_MAX_POINTS_PER_UPLOAD", 5000))
+# Phones' clocks drift: a point this many seconds outside its patrol's time still counts.
+PATROL_CLOCK_SKEW_SECONDS = env_float("GAOXIN_PATROL_CLOCK_SKEW_SECONDS", 120.0)
+# Patrols a grid needs per day when it has no GridPatrolRequirement row in the admin.
+PATROL_DEFAULT_VISITS_PER_DAY = int(env_float("GAOXIN_PATROL_DEFAULT_VISITS_PER_DAY", 1))
+# A hazard's rectification deadline escalates (tells the supervisors) this long after it is due.
+HAZARD_ESCALATE_AFTER_HOURS = env_float("GAOXIN_HAZARD_ESCALATE_AFTER_HOURS", 24.0)
+# Days to rectify a hazard found on patrol away from any registered place (a place's type
+# sets its own, in the admin).
+HAZARD_DEFAULT_RECTIFY_DAYS = int(env_float("GAOXIN_HAZARD_DEFAULT_RECTIFY_DAYS", 7))
+
+# Public pages (居民服务): complaints at most PUBLIC_REPORT_LIMIT per address and per phone
+# number, and form posts or tracking look-ups at most PUBLIC_ATTEMPT_LIMIT per address,
+# in each window of PUBLIC_RATE_WINDOW_SECONDS. A complaint form sent sooner than
+# PUBLIC_FORM_MIN_SECONDS after it was opened is taken for a robot's.
+PUBLIC_REPORT_LIMIT = int(env_float("GAOXIN_PUBLIC_REPORT_LIMIT", 5))
+PUBLIC_ATTEMPT_LIMIT = int(env_float("GAOXIN_PUBLIC_ATTEMPT_LIMIT", 20))
+PUBLIC_RATE_WINDOW_SECONDS = env_float("GAOXIN_PUBLIC_RATE_WINDOW_SECONDS", 600)
+PUBLIC_FORM_MIN_SECONDS = env_float("GAOXIN_PUBLIC_FORM_MIN_SECONDS", 3)
+# The public case map: cases of the last PUBLIC_MAP_DAYS days, served from the cache.
+PUBLIC_MAP_DAYS = int(env_float("GAOXIN_PUBLIC_MAP_DAYS", 30))
+PUBLIC_MAP_CACHE_SECONDS = env_float("GAOXIN_PUBLIC_MAP_CACHE_SECONDS", 300)
+# Command-centre dashboard: its aggregates are recomputed at most this often.
+DASHBOARD_CACHE_SECONDS = env_float("GAOXIN_DASHBOARD_CACHE_SECONDS", 60)

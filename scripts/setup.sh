@@ -22,6 +22,7 @@ dpkg -s libproj-dev >/dev/null 2>&1 || need_pkgs+=(libproj-dev)
 dpkg -s redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server)
 dpkg -s chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_pkgs+=(fonts-noto-cjk)
+dpkg -s gettext >/dev/null 2>&1 || need_pkgs+=(gettext)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing Debian packages: ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -63,6 +64,10 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
   echo "$want" > "$stamp"
+fi
+
+if [ -d locale ]; then
+  .venv/bin/python manage.py compilemessages -v 0 --ignore .venv
 fi
 
 log "applying migrations"
