@@ -33,6 +33,7 @@ from deadlines.models import CalendarDay, TimeBasis, WorkingHours
 __all__ = [
     "TimeBasis",
     "WorkingCalendar",
+    "add_calendar_days_rolling",
     "add_duration",
     "add_working_days",
     "clear_calendar_cache",
@@ -162,6 +163,21 @@ def fraction_used(start: datetime, due: datetime, now: datetime, basis: TimeBasi
     if total <= 0:
         return 1.0 if now >= due else 0.0
     return max(hours_between(start, now, basis) / total, 0.0)
+
+
+def add_calendar_days_rolling(start: datetime, days: int) -> datetime:
+    """The end (23:59:59) of the day `days` calendar days after `start`'s day, as statutes
+    count periods: the starting day is not counted, and a period whose last day is not a
+    working day (a weekend or public holiday) runs to the end of the next working day (a
+    make-up working day counts as one)."""
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise ValueError(f"a period must be a whole, non-negative number of days, got {days!r}")
+    start = _local(start)
+    last_day = start.date() + timedelta(days=days)
+    calendar = current_calendar()
+    while not calendar.is_working_day(last_day):
+        last_day += _ONE_DAY
+    return datetime.combine(last_day, clock_time(23, 59, 59), start.tzinfo)
 
 
 def is_working_day(day: date) -> bool:

@@ -350,3 +350,22 @@ PUBLIC_MAP_DAYS = int(env_float("GAOXIN_PUBLIC_MAP_DAYS", 30))
 PUBLIC_MAP_CACHE_SECONDS = env_float("GAOXIN_PUBLIC_MAP_CACHE_SECONDS", 300)
 # Command-centre dashboard: its aggregates are recomputed at most this often.
 DASHBOARD_CACHE_SECONDS = env_float("GAOXIN_DASHBOARD_CACHE_SECONDS", 60)
+
+# Legal aid (法律援助): the statutory periods (Legal Aid Law Art 36, 43, 49) are in
+# legalaid.clocks; these are the district's own practice. Green channel: a lawyer within
+# this many office hours once identity qualifies (3.5 = half a working day with the default
+# hours), the papers within this many calendar days. A standard request for missing papers
+# gives this many days by default.
+LEGALAID_GREEN_ASSIGN_HOURS = env_float("GAOXIN_LEGALAID_GREEN_ASSIGN_HOURS", 3.5)
+LEGALAID_GREEN_PAPERS_DAYS = int(env_float("GAOXIN_LEGALAID_GREEN_PAPERS_DAYS", 7))
+LEGALAID_PAPERS_DAYS = int(env_float("GAOXIN_LEGALAID_PAPERS_DAYS", 15))
+LEGALAID_PAPER_MAX_BYTES = int(env_float("GAOXIN_LEGALAID_PAPER_MAX_MB", 10) * 1024 * 1024)
+LEGALAID_MAX_PAPERS_PER_UPLOAD = int(env_float("GAOXIN_LEGALAID_MAX_PAPERS_PER_UPLOAD", 10))
+# Public application and tracking forms: submissions per client address per hour.
+LEGALAID_PUBLIC_RATE_PER_HOUR = int(env_float("GAOXIN_LEGALAID_PUBLIC_RATE_PER_HOUR", 30))
+# The duty roster is checked this many days ahead for communities without an adviser.
+LEGALAID_ROSTER_LOOKAHEAD_DAYS = int(env_float("GAOXIN_LEGALAID_ROSTER_LOOKAHEAD_DAYS", 14))
+CELERY_BEAT_SCHEDULE["legalaid-roster-gaps"] = {"task": "legalaid.tasks.flag_roster_gaps", "schedule": 3600.0}
+# Names printed on refusal letters.
+LEGALAID_CENTRE_NAME = env_str("GAOXIN_LEGALAID_CENTRE_NAME", "高新区法律援助中心")
+LEGALAID_REVIEW_AUTHORITY = env_str("GAOXIN_LEGALAID_REVIEW_AUTHORITY", "高新区司法局")

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class LegalaidConfig(AppConfig):
     name = "legalaid"
     verbose_name = _("法律援助")
+
+    def ready(self):
+        from deadlines.services import register
+        from legalaid import escalation
+        from legalaid.models import Application, Assignment, Objection, PapersRequest
+
+        register(Application, escalation.on_application_crossings)
+        register(PapersRequest, escalation.on_papers_crossings)
+        register(Objection, escalation.on_objection_crossings)
+        register(Assignment, escalation.on_assignment_crossings)

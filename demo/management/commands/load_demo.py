@@ -1,5 +1,12 @@
+import time
+
 from django.core.management.base import BaseCommand
 
+from cases.models import CaseState
+from demo.cases import cases_by_state, load_demo_cases
+from demo.external import load_demo_external_system
+from demo.mediation import load_demo_mediation
+from demo.units import load_demo_units
 from demo.users import DEMO_PASSWORD, load_demo_users
 from grid.demo import load_demo_grids
 
@@ -7,10 +14,25 @@ from grid.demo import load_demo_grids
 class Command(BaseCommand):
     help = "Load the demo district, accounts and records (idempotent)."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--cases", type=int, default=2000, help="how many demo cases to report (default 2000)")
+
     def handle(self, *args, **options):
         load_demo_grids()
         logins = load_demo_users()
+        units = load_demo_units()
+        started = time.monotonic()
+        created = load_demo_cases(count=options["cases"])
         self.stdout.write(self.style.SUCCESS("演示数据已就绪 / demo data ready"))
+        self.stdout.write(
+            f"处置单位 / units: {units['district_units']} district + {units['community_units']} community,"
+            f" {units['handlers']} handler accounts"
+        )
+        by_state = ", ".join(f"{CaseState(state).label} {n}" for state, n in cases_by_state().items())
+        timing = f" (built in {time.monotonic() - started:.0f} s)" if created else ""
+        self.stdout.write(f"案件 / cases{timing}: {by_state or '-'}")
+        self.stdout.write(f"人民调解 / mediation: {load_demo_mediation()}")
+        self.stdout.write(f"外部系统 / external system: {load_demo_external_system()}")
         self.stdout.write(f"演示账号 / demo logins (password: {DEMO_PASSWORD}):")
         for username, label in logins:
             self.stdout.write(f"  {username:<12} {label}")

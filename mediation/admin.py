@@ -1,0 +1,68 @@
+"""Reference data in the admin: committees and their mediators, the council. Disputes are
+shown read-only: every change to one goes through mediation.services and leaves an event."""
+
+from django.contrib import admin
+
+from mediation.models import Committee, CommitteeMembership, CouncilMember, Dispute, DisputeEvent, Party
+
+
+class MembershipInline(admin.TabularInline):
+    model = CommitteeMembership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Committee)
+class CommitteeAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "community", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(CouncilMember)
+class CouncilMemberAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "title", "community", "available", "active"]
+    list_filter = ["kind", "available", "active"]
+    search_fields = ["user__first_name", "user__username", "title", "specialties"]
+    autocomplete_fields = ["user"]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PartyInline(ReadOnlyInline):
+    model = Party
+    fields = ["side", "kind", "name"]
+
+
+class EventInline(ReadOnlyInline):
+    model = DisputeEvent
+    fields = ["created_at", "action", "actor", "from_state", "to_state", "note"]
+
+
+@admin.register(Dispute)
+class DisputeAdmin(admin.ModelAdmin):
+    list_display = ["number", "dispute_type", "source", "community", "committee", "state", "registered_at"]
+    list_filter = ["state", "outcome", "dispute_type", "source", "committee"]
+    search_fields = ["number", "summary"]
+    date_hierarchy = "registered_at"
+    list_select_related = ["community", "committee"]
+    inlines = [PartyInline, EventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
