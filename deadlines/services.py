@@ -103,7 +103,7 @@ def set_deadline(subject, stage: str, started_at, due_at, basis, *, at=None, esc
         escalate_at=escalate_at,
         next_at=warn_at,
     )
-    transaction.on_commit(lambda: _queue_timers(deadline))
+    transaction.on_commit(lambda: _queue_timer(deadline.pk, warn_at))
     return deadline
 
 
@@ -141,6 +141,10 @@ def fire(deadline_id, now=None) -> int:
     total = 0
     while crossed := _cross(now, 1, deadline_id=deadline_id):
         total += crossed
+    if total:
+        upcoming = Deadline.objects.filter(pk=deadline_id, closed_at__isnull=True, next_at__isnull=False)
+        for next_at in upcoming.values_list("next_at", flat=True):
+            _queue_timer(deadline_id, next_at)
     return total
 
 
@@ -160,14 +164,12 @@ def _cross(now, batch, deadline_id=None) -> int:
     return len(rows)
 
 
-def _queue_timers(deadline):
+def _queue_timer(deadline_id, eta):
+    """One ETA task for the next threshold only; each crossing it records queues the one
+    after (see fire), so a deadline costs one broker message at a time."""
     from deadlines.tasks import fire_deadline
 
-    for eta in (deadline.warn_at, deadline.due_at, deadline.escalate_at):
-        if eta is None:
-            continue
-        try:
-            fire_deadline.apply_async((deadline.pk,), eta=eta, retry=False)
-        except Exception:  # broker down: the sweep records the crossing when it is back
-            logger.warning("could not queue the timer of deadline %s; the sweep will catch it", deadline.pk)
-            return
+    try:
+        fire_deadline.apply_async((deadline_id,), eta=eta, retry=False)
+    except Exception:  # broker down: the sweep records the crossing when it is back
+        logger.warning("could not queue the timer of deadline %s; the sweep will catch it", deadline_id)
