@@ -103,7 +103,7 @@ def set_deadline(subject, stage: str, started_at, due_at, basis, *, at=None, esc
         escalate_at=escalate_at,
         next_at=warn_at,
     )
-    transaction.on_commit(lambda: _queue_timer(deadline.pk, warn_at))
+    transaction.on_commit(lambda: _queue_timer_if_open(deadline.pk, warn_at))
     return deadline
 
 
@@ -162,6 +162,13 @@ def _cross(now, batch, deadline_id=None) -> int:
             if handler:
                 handler(crossings)
     return len(rows)
+
+
+def _queue_timer_if_open(deadline_id, eta):
+    # A stage opened and closed in one transaction (a quick action, demo timelines)
+    # needs no timer; a probe is cheaper than a broker message.
+    if Deadline.objects.filter(pk=deadline_id, closed_at__isnull=True).exists():
+        _queue_timer(deadline_id, eta)
 
 
 def _queue_timer(deadline_id, eta):

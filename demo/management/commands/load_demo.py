@@ -3,9 +3,10 @@ import time
 from django.core.management.base import BaseCommand
 
 from cases.models import CaseState
-from demo.cases import cases_by_state, load_demo_cases
+from demo.cases import DEFAULT_CASE_COUNT, cases_by_state, load_demo_cases
 from demo.external import load_demo_external_system
 from demo.mediation import load_demo_mediation
+from demo.patrols import load_demo_patrols
 from demo.units import load_demo_units
 from demo.users import DEMO_PASSWORD, load_demo_users
 from grid.demo import load_demo_grids
@@ -15,7 +16,9 @@ class Command(BaseCommand):
     help = "Load the demo district, accounts and records (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--cases", type=int, default=2000, help="how many demo cases to report (default 2000)")
+        parser.add_argument(
+            "--cases", type=int, default=DEFAULT_CASE_COUNT, help="how many demo cases to report on a fresh database"
+        )
 
     def handle(self, *args, **options):
         load_demo_grids()
@@ -33,6 +36,7 @@ class Command(BaseCommand):
         self.stdout.write(f"案件 / cases{timing}: {by_state or '-'}")
         self.stdout.write(f"人民调解 / mediation: {load_demo_mediation()}")
         self.stdout.write(f"外部系统 / external system: {load_demo_external_system()}")
+        self.stdout.write(load_demo_patrols())
         self.stdout.write(f"演示账号 / demo logins (password: {DEMO_PASSWORD}):")
         for username, label in logins:
             self.stdout.write(f"  {username:<12} {label}")
