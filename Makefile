@@ -12,7 +12,7 @@ demo: setup
 test: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/pytest
+	.venv/bin/pytest -n 2
 
 lint:
 	.venv/bin/ruff check --fix .
