@@ -23,9 +23,15 @@ def test_every_role_has_a_group():
 
 def test_login_page_in_chinese_and_english(client):
     zh = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="zh-hans")
-    assert "登录" in zh.content.decode()
+    zh_page = zh.content.decode()
+    assert '<html lang="zh-hans">' in zh_page
+    assert "登录" in zh_page
+    assert "Log in" not in zh_page
     en = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en")
-    assert '<html lang="en">' in en.content.decode()
+    en_page = en.content.decode()
+    assert '<html lang="en">' in en_page
+    assert ">Log in</button>" in en_page
+    assert "登录" not in en_page
 
 
 def test_login_and_logout(client, clerk):
