@@ -17,14 +17,15 @@ Errors: the spec's list of {code, description} with the HTTP status: 400 bad inp
 import json
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import OuterRef, Subquery
+from django.db.models import FloatField, Func, OuterRef, Subquery
 from django.db.models.functions import Greatest
 from django.http import HttpResponse
 from django.utils import timezone, translation
@@ -161,57 +162,70 @@ def _w3(moment):
     return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
 
 
-def _status_notes(case):
-    if case.state == CaseState.MERGED and case.merged_into_id:
-        return _("%(state)s：与 %(number)s 合并办理") % {
-            "state": case.get_state_display(),
-            "number": case.merged_number,
+class _RequestWriter:
+    """Turns rows of `_published_cases` into service requests for one response. Rows are
+    plain values (model instances cost most of a 1000-row answer), and category texts and
+    state labels are worked out once per response, not once per row."""
+
+    def __init__(self, request):
+        self.state_labels = {value: str(label) for value, label in CaseState.choices}
+        self.media_prefix = request.build_absolute_uri(settings.MEDIA_URL)
+        self.english = translation.get_language().startswith("en")
+        self.categories = Category.objects.in_bulk()
+        self.services = {}
+
+    def _service(self, category_id):
+        if category_id not in self.services:
+            category = self.categories[category_id]
+            name = _in_language(category.name, category.name_en)
+            self.services[category_id] = (service_code(category), name, _time_limit_text(category))
+        return self.services[category_id]
+
+    def _status_notes(self, row):
+        label = self.state_labels[row["state"]]
+        if row["state"] == CaseState.MERGED and row["merged_number"]:
+            return _("%(state)s：与 %(number)s 合并办理") % {"state": label, "number": row["merged_number"]}
+        return label
+
+    def __call__(self, row):
+        code, name, notice = self._service(row["category_id"])
+        final = row["state"] in FINAL_STATES
+        agency = (row["unit__name_en"] if self.english else "") or row["unit__name"]
+        return {
+            "service_request_id": row["number"],
+            "status": "closed" if final else "open",
+            "status_notes": self._status_notes(row),
+            "service_name": name,
+            "service_code": code,
+            "description": row["description"],
+            "agency_responsible": agency,
+            "service_notice": notice,
+            "requested_datetime": _w3(row["reported_at"]),
+            "updated_datetime": _w3(row["updated_at"]),
+            "expected_datetime": _w3(None if final else row["handle_due_at"] or row["due_at"]),
+            "address": row["address"] or f"{row['community__name']} {row['grid__name']}",
+            "address_id": None,
+            "zipcode": None,
+            "lat": row["lat"],
+            "long": row["lon"],
+            "media_url": self.media_prefix + quote(row["first_photo"]) if row["first_photo"] else None,
         }
-    return case.get_state_display()
-
-
-def _service_request(case, request):
-    category = case.category
-    return {
-        "service_request_id": case.number,
-        "status": "closed" if case.state in FINAL_STATES else "open",
-        "status_notes": _status_notes(case),
-        "service_name": _in_language(category.name, category.name_en),
-        "service_code": service_code(category),
-        "description": case.description,
-        "agency_responsible": _in_language(case.unit.name, case.unit.name_en) if case.unit_id else None,
-        "service_notice": _time_limit_text(category),
-        "requested_datetime": _w3(case.reported_at),
-        "updated_datetime": _w3(case.updated_at),
-        "expected_datetime": _w3(None if case.state in FINAL_STATES else case.handle_due_at or case.due_at),
-        "address": case.address or f"{case.community.name} {case.grid.name}",
-        "address_id": None,
-        "zipcode": None,
-        "lat": case.location.y,
-        "long": case.location.x,
-        "media_url": request.build_absolute_uri(settings.MEDIA_URL + case.first_photo) if case.first_photo else None,
-    }
 
 
 def _published_cases():
+    """Every case as Open311 publishes it: values, not model instances."""
     first_photo = CasePhoto.objects.filter(case=OuterRef("pk")).order_by("uploaded_at", "id").values("image")[:1]
     merged_number = Case.objects.filter(pk=OuterRef("merged_into_id")).values("number")[:1]
-    return (
-        Case.objects.select_related("category", "unit", "grid", "community")
-        .only(
-            *("category", "unit", "grid", "community"),
-            *("number", "state", "description", "address", "location", "reported_at", "due_at", "handle_due_at"),
-            *("merged_into_id", "category__kind", "category__major_code", "category__minor_code"),
-            *("category__name", "category__name_en", "category__handle_hours", "category__time_basis"),
-            *("unit__name", "unit__name_en", "grid__name", "community__name"),
-        )
+    return Case.objects.values(
+        *("number", "state", "description", "address", "reported_at", "due_at", "handle_due_at", "category_id"),
+        *("unit__name", "unit__name_en", "grid__name", "community__name"),
+        lon=Func("location", function="ST_X", output_field=FloatField()),
+        lat=Func("location", function="ST_Y", output_field=FloatField()),
         # A state change sets stage_started_at, so it is the last modification; a closed
         # case's is the closing time, as the spec wants.
-        .annotate(
-            updated_at=Greatest("reported_at", "stage_started_at"),
-            first_photo=Subquery(first_photo),
-            merged_number=Subquery(merged_number),
-        )
+        updated_at=Greatest("reported_at", "stage_started_at"),
+        first_photo=Subquery(first_photo),
+        merged_number=Subquery(merged_number),
     )
 
 
@@ -227,7 +241,13 @@ def _moment(params, name):
         moment = None
     if moment is None:
         raise Open311Error(400, _("%(name)s 必须是 W3C 日期时间，如 2010-01-01T00:00:00Z") % {"name": name})
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    # In UTC: PostgreSQL takes offsets up to 16 hours, Python's go up to 24.
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise Open311Error(400, _("日期超出范围")) from None
 
 
 def _date_range(params):
@@ -255,12 +275,17 @@ def _csv(params, name):
 # ---------------------------------------------------------------- rendering
 
 
+# Characters XML 1.0 cannot carry (control characters, lone surrogates): dropped, so a
+# description with a stray control character still gives clients a parseable document.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(value):
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _element(tag, value):
@@ -393,7 +418,8 @@ class RequestListView(Open311View):
                     states |= FINAL_STATES
                 cases = cases.filter(state__in=states)
         cases = cases.order_by("-reported_at", "-id")[:MAX_REQUESTS]
-        return render([_service_request(case, request) for case in cases], fmt, "service_requests")
+        write = _RequestWriter(request)
+        return render([write(case) for case in cases], fmt, "service_requests")
 
     def post(self, request, fmt):
         api_key = request.auth if isinstance(request.auth, ApiKey) else None
@@ -447,7 +473,7 @@ class RequestDetailView(Open311View):
         case = _published_cases().filter(number=request_id).first()
         if case is None:
             raise Open311Error(404, _("service_request_id 不存在：%(id)s") % {"id": request_id})
-        return render([_service_request(case, request)], fmt, "service_requests")
+        return render([_RequestWriter(request)(case)], fmt, "service_requests")
 
 
 class TokenLookupView(Open311View):

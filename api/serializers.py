@@ -117,7 +117,7 @@ class CaseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.CharField(help_text=_("案件编号，也是 Open311 的 service_request_id"))
     state = serializers.ChoiceField(choices=CaseState.choices)
-    state_label = serializers.CharField(source="get_state_display")
+    state_label = serializers.SerializerMethodField()
     source = serializers.ChoiceField(choices=CaseSource.choices)
     priority = serializers.IntegerField()
     category = CategoryRefSerializer()
@@ -133,6 +133,12 @@ class CaseSerializer(serializers.Serializer):
     overdue = serializers.SerializerMethodField(help_text=_("本环节已超时"))
     external_system = serializers.CharField()
     external_id = serializers.CharField()
+
+    def get_state_label(self, case) -> str:
+        # Translated once per response: get_state_display translates every choice per call.
+        if "state_labels" not in self.context:
+            self.context["state_labels"] = {value: str(label) for value, label in CaseState.choices}
+        return self.context["state_labels"][case.state]
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_overdue(self, case):

@@ -5,7 +5,6 @@ from django.contrib.auth.mixins import AccessMixin
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,8 +12,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from cases.selectors import DISTRICT_ROLES
-from dashboard import selectors
-from dashboard.selectors import cache_key, cached
+from dashboard.figures import current_figures, queue_counts
 
 CENTRE_ROLES = DISTRICT_ROLES
 PERIOD_LABELS = {"today": gettext_lazy("今日"), "week": gettext_lazy("本周"), "month": gettext_lazy("本月")}
@@ -32,27 +30,13 @@ class CentreOnly(AccessMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-def _figures():
-    now = timezone.now()
-    return {
-        "computed_at": now,
-        "kpis": selectors.kpi_cards(now),
-        "flow": selectors.daily_flow(now),
-        "on_time": selectors.weekly_on_time(now),
-        "categories": selectors.by_category(now),
-        "communities": selectors.by_community(now),
-    }
-
-
 class DashboardView(CentreOnly, TemplateView):
     template_name = "dashboard/home.html"
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        figures = cached(cache_key("figures"), _figures)
-        queues = cached(cache_key("queues", *sorted(user.roles)), lambda: selectors.queue_counts(user))
-        for item in queues:
-            item["url"] = reverse("cases:queue", args=[item["name"]])
+        figures = current_figures()
+        queues = [{**item, "url": reverse("cases:queue", args=[item["name"]])} for item in queue_counts(user)]
         kpis = [{**card, "label": PERIOD_LABELS[card["period"]]} for card in figures["kpis"]]
         charts = {
             "flow": figures["flow"],
@@ -100,10 +84,7 @@ class GridCountsView(CentreOnly, View):
     """Open and overdue cases per grid code, for colouring the dashboard's map."""
 
     def get(self, request):
-        def compute():
-            now = timezone.now()
-            return {"computed_at": now.isoformat(), "grids": selectors.grid_counts(now)}
-
-        response = JsonResponse(cached(cache_key("grid-counts"), compute))
+        figures = current_figures()
+        response = JsonResponse({"computed_at": figures["computed_at"].isoformat(), "grids": figures["grids"]})
         patch_cache_control(response, private=True, max_age=30)
         return response

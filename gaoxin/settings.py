@@ -206,6 +206,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The API docs page loads Redoc from our static files, so it works offline.
     "REDOC_DIST": "SIDECAR",
+    # Every operation documents the error responses it can give, in the one error shape.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
 }
 
 # Base map: OpenStreetMap by default; Tianditu when GAOXIN_TILES=tianditu and a key is set.
@@ -345,8 +350,10 @@ PUBLIC_REPORT_LIMIT = int(env_float("GAOXIN_PUBLIC_REPORT_LIMIT", 5))
 PUBLIC_ATTEMPT_LIMIT = int(env_float("GAOXIN_PUBLIC_ATTEMPT_LIMIT", 20))
 PUBLIC_RATE_WINDOW_SECONDS = env_float("GAOXIN_PUBLIC_RATE_WINDOW_SECONDS", 600)
 PUBLIC_FORM_MIN_SECONDS = env_float("GAOXIN_PUBLIC_FORM_MIN_SECONDS", 3)
-# The public case map: cases of the last PUBLIC_MAP_DAYS days, served from the cache.
+# The public case map: the newest PUBLIC_MAP_MAX_CASES cases of the last PUBLIC_MAP_DAYS
+# days, served from the cache.
 PUBLIC_MAP_DAYS = int(env_float("GAOXIN_PUBLIC_MAP_DAYS", 30))
+PUBLIC_MAP_MAX_CASES = int(env_float("GAOXIN_PUBLIC_MAP_MAX_CASES", 2000))
 PUBLIC_MAP_CACHE_SECONDS = env_float("GAOXIN_PUBLIC_MAP_CACHE_SECONDS", 300)
 # Command-centre dashboard: its aggregates are recomputed at most this often.
 DASHBOARD_CACHE_SECONDS = env_float("GAOXIN_DASHBOARD_CACHE_SECONDS", 60)
@@ -369,3 +376,5 @@ CELERY_BEAT_SCHEDULE["legalaid-roster-gaps"] = {"task": "legalaid.tasks.flag_ros
 # Names printed on refusal letters.
 LEGALAID_CENTRE_NAME = env_str("GAOXIN_LEGALAID_CENTRE_NAME", "高新区法律援助中心")
 LEGALAID_REVIEW_AUTHORITY = env_str("GAOXIN_LEGALAID_REVIEW_AUTHORITY", "高新区司法局")
+# The schema's name for the papers' choice set, used by several legal-aid fields.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["LegalAidPaperKindEnum"] = "legalaid.models.PaperKind"

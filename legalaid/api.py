@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
+from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -24,36 +25,37 @@ from api.views import AUTH_ERRORS, ApiView, error
 from grid.models import Community
 from legalaid import advisers, letters, selectors, services
 from legalaid.errors import ActionNotAllowed
-from legalaid.models import Application, ApplicationState, Channel, MatterType
+from legalaid.models import Application, ApplicationState, Channel, Consultation, Lawyer, MatterType
 from legalaid.serializers import (
-    ApplicationDetailSerializer,
-    ApplicationListQuerySerializer,
-    ApplicationSerializer,
-    ApplySerializer,
-    ConsultationCreateSerializer,
-    ConsultationSerializer,
-    DayQuerySerializer,
-    LawyerSerializer,
-    MatterTypeSerializer,
-    OnDutySerializer,
-    PanelQuerySerializer,
-    PeriodQuerySerializer,
-    PublicPapersSerializer,
-    RosterQuerySerializer,
-    RosterSerializer,
-    ShiftCreateSerializer,
-    ShiftSerializer,
-    StatisticsSerializer,
-    SubmitSerializer,
-    SuggestionSerializer,
-    TrackQuerySerializer,
-    TrackSerializer,
+    LegalAidApplicationDetailSerializer,
+    LegalAidApplicationListQuerySerializer,
+    LegalAidApplicationSerializer,
+    LegalAidApplySerializer,
+    LegalAidConsultationCreateSerializer,
+    LegalAidConsultationSerializer,
+    LegalAidDayQuerySerializer,
+    LegalAidLawyerSerializer,
+    LegalAidMatterTypeSerializer,
+    LegalAidOnDutySerializer,
+    LegalAidPanelQuerySerializer,
+    LegalAidPeriodQuerySerializer,
+    LegalAidPublicPapersSerializer,
+    LegalAidRosterQuerySerializer,
+    LegalAidRosterSerializer,
+    LegalAidShiftCreateSerializer,
+    LegalAidShiftSerializer,
+    LegalAidStatisticsSerializer,
+    LegalAidSubmitSerializer,
+    LegalAidSuggestionSerializer,
+    LegalAidTrackQuerySerializer,
+    LegalAidTrackSerializer,
     action_input_serializer,
 )
 from legalaid.workflow import TRANSITIONS
 
 TAGS = ["legal aid"]
 _NOT_FOUND = error("申请不存在或不在权限范围内")
+_NO_PAGE = error("页码超出范围")
 
 
 class LegalAidView(ApiView):
@@ -86,7 +88,7 @@ def _detail(request, application, status_code=status.HTTP_200_OK):
         "timeline": selectors.timeline(application),
         "actions": services.available_actions(application, request.user),
     }
-    return Response(ApplicationDetailSerializer(application, context=context).data, status=status_code)
+    return Response(LegalAidApplicationDetailSerializer(application, context=context).data, status=status_code)
 
 
 def _params(validated):
@@ -106,8 +108,11 @@ class ApplicationPagination(PageNumberPagination):
     max_page_size = 200
 
 
-class ApplicationListView(LegalAidView):
+class ApplicationListView(LegalAidView, GenericAPIView):
     parser_classes = [JSONParser]
+    pagination_class = ApplicationPagination
+    serializer_class = LegalAidApplicationSerializer
+    queryset = Application.objects.none()  # for the schema; the scoped list is in get()
 
     @extend_schema(
         operation_id="legalaid_applications_list",
@@ -118,19 +123,23 @@ class ApplicationListView(LegalAidView):
             "按本环节时限排序，每页 50 条。"
         ),
         tags=TAGS,
-        parameters=[ApplicationListQuerySerializer],
-        responses={200: ApplicationSerializer(many=True), 400: error("查询参数无效"), **AUTH_ERRORS},
+        parameters=[LegalAidApplicationListQuerySerializer],
+        responses={
+            200: LegalAidApplicationSerializer(many=True),
+            400: error("查询参数无效"),
+            404: _NO_PAGE,
+            **AUTH_ERRORS,
+        },
     )
     def get(self, request):
-        query = ApplicationListQuerySerializer(data=request.query_params)
+        query = LegalAidApplicationListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
         applications = selectors.application_list(
             request.user, queue=params.get("queue", ""), search=params.get("q", "")
         )
-        paginator = ApplicationPagination()
-        page = paginator.paginate_queryset(applications, request, view=self)
-        return paginator.get_paginated_response(ApplicationSerializer(page, many=True).data)
+        page = self.paginate_queryset(applications)
+        return self.get_paginated_response(LegalAidApplicationSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="legalaid_applications_create",
@@ -141,11 +150,11 @@ class ApplicationListView(LegalAidView):
             "居民网上申请（online）。材料用 supply-papers 上传。"
         ),
         tags=TAGS,
-        request=SubmitSerializer,
-        responses={201: ApplicationDetailSerializer, 400: ErrorSerializer, **AUTH_ERRORS},
+        request=LegalAidSubmitSerializer,
+        responses={201: LegalAidApplicationDetailSerializer, 400: ErrorSerializer, **AUTH_ERRORS},
     )
     def post(self, request):
-        body = SubmitSerializer(data=request.data)
+        body = LegalAidSubmitSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         application = services.submit(actor=request.user, **_application_params(body.validated_data))
         return _detail(request, application, status.HTTP_201_CREATED)
@@ -157,7 +166,7 @@ class ApplicationDetailView(LegalAidView):
         summary="法律援助申请详情",
         description="申请人（证件号码和电话按权限脱敏）、补充材料、异议、指派与跳过记录、办案进展、办理记录和可执行的操作。",
         tags=TAGS,
-        responses={200: ApplicationDetailSerializer, 404: _NOT_FOUND, **AUTH_ERRORS},
+        responses={200: LegalAidApplicationDetailSerializer, 404: _NOT_FOUND, **AUTH_ERRORS},
     )
     def get(self, request, pk):
         return _detail(request, _visible(request, pk))
@@ -188,7 +197,7 @@ def _action_view(action):
         tags=["legal aid actions"],
         request={"application/json": serializer, "multipart/form-data": serializer},
         responses={
-            200: ApplicationDetailSerializer,
+            200: LegalAidApplicationDetailSerializer,
             400: error("输入有误"),
             404: _NOT_FOUND,
             409: error("申请当前状态不允许此操作"),
@@ -219,12 +228,12 @@ class SuggestionView(LegalAidView):
             "利益冲突、曾拒绝或被更换的律师不在建议之列，并考虑申请人的意愿。仅法律援助协调员。"
         ),
         tags=TAGS,
-        responses={200: SuggestionSerializer, 404: _NOT_FOUND, **AUTH_ERRORS},
+        responses={200: LegalAidSuggestionSerializer, 404: _NOT_FOUND, **AUTH_ERRORS},
     )
     def get(self, request, pk):
         application = _visible(request, pk)
         _coordinator_only(request)
-        return Response(SuggestionSerializer(services.suggest(application)).data)
+        return Response(LegalAidSuggestionSerializer(services.suggest(application)).data)
 
 
 class RefusalLetterView(LegalAidView):
@@ -255,10 +264,10 @@ class MatterTypeListView(PublicLegalAidView):
         summary="援助事项类型",
         description="可申请的事项、所需材料、免予经济困难审查和可走绿色通道的群体，以及通俗的办理指引。",
         tags=TAGS,
-        responses={200: MatterTypeSerializer(many=True), 429: error("请求过于频繁")},
+        responses={200: LegalAidMatterTypeSerializer(many=True), 429: error("请求过于频繁")},
     )
     def get(self, request):
-        return Response(MatterTypeSerializer(selectors.matter_types(), many=True).data)
+        return Response(LegalAidMatterTypeSerializer(selectors.matter_types(), many=True).data)
 
 
 class ApplyView(PublicLegalAidView):
@@ -269,15 +278,15 @@ class ApplyView(PublicLegalAidView):
         summary="网上申请法律援助",
         description="居民网上申请，无需登录（按来源地址限流）。返回申请编号，凭编号和手机号查询进度、补交材料。",
         tags=TAGS,
-        request=ApplySerializer,
-        responses={201: TrackSerializer, 400: ErrorSerializer, 429: error("请求过于频繁")},
+        request=LegalAidApplySerializer,
+        responses={201: LegalAidTrackSerializer, 400: ErrorSerializer, 429: error("请求过于频繁")},
     )
     def post(self, request):
-        body = ApplySerializer(data=request.data)
+        body = LegalAidApplySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         params = _application_params(body.validated_data)
         application = services.submit(actor=None, channel=Channel.ONLINE, **params)
-        return Response(TrackSerializer(application).data, status=status.HTTP_201_CREATED)
+        return Response(LegalAidTrackSerializer(application).data, status=status.HTTP_201_CREATED)
 
 
 class TrackView(PublicLegalAidView):
@@ -286,21 +295,21 @@ class TrackView(PublicLegalAidView):
         summary="查询法律援助进度",
         description="凭申请编号和申请时填写的手机号查询进度、需要补交的材料和结果，无需登录。",
         tags=TAGS,
-        parameters=[TrackQuerySerializer],
+        parameters=[LegalAidTrackQuerySerializer],
         responses={
-            200: TrackSerializer,
+            200: LegalAidTrackSerializer,
             400: ErrorSerializer,
             404: error("编号与手机号不符"),
             429: error("请求过于频繁"),
         },
     )
     def get(self, request):
-        query = TrackQuerySerializer(data=request.query_params)
+        query = LegalAidTrackQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         application = selectors.track(query.validated_data["number"], query.validated_data["phone"])
         if application is None:
             raise exceptions.NotFound(_("没有找到与该编号和手机号相符的申请"))
-        return Response(TrackSerializer(application).data)
+        return Response(LegalAidTrackSerializer(application).data)
 
 
 class TrackPapersView(PublicLegalAidView):
@@ -311,9 +320,9 @@ class TrackPapersView(PublicLegalAidView):
         summary="补交材料",
         description="凭申请编号和手机号补交材料（PDF、PNG 或 JPEG），无需登录。",
         tags=TAGS,
-        request={"multipart/form-data": PublicPapersSerializer},
+        request={"multipart/form-data": LegalAidPublicPapersSerializer},
         responses={
-            200: TrackSerializer,
+            200: LegalAidTrackSerializer,
             400: ErrorSerializer,
             403: error("不能补交"),
             404: error("编号与手机号不符"),
@@ -322,7 +331,7 @@ class TrackPapersView(PublicLegalAidView):
         },
     )
     def post(self, request):
-        body = PublicPapersSerializer(data=request.data)
+        body = LegalAidPublicPapersSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         application = selectors.track(data["number"], data["phone"])
@@ -331,7 +340,7 @@ class TrackPapersView(PublicLegalAidView):
         application = services.act(
             application, "supply_papers", None, phone=data["phone"], kind=data["kind"], files=data.get("files", [])
         )
-        return Response(TrackSerializer(selectors.track(application.number, data["phone"])).data)
+        return Response(LegalAidTrackSerializer(selectors.track(application.number, data["phone"])).data)
 
 
 class OnDutyView(PublicLegalAidView):
@@ -340,11 +349,11 @@ class OnDutyView(PublicLegalAidView):
         summary="今日值班社区法律顾问",
         description="各社区当天值班的法律顾问、地点、时间和电话；没有值班的社区 advisers 为空。",
         tags=TAGS,
-        parameters=[DayQuerySerializer],
-        responses={200: OnDutySerializer(many=True), 400: ErrorSerializer, 429: error("请求过于频繁")},
+        parameters=[LegalAidDayQuerySerializer],
+        responses={200: LegalAidOnDutySerializer(many=True), 400: ErrorSerializer, 429: error("请求过于频繁")},
     )
     def get(self, request):
-        query = DayQuerySerializer(data=request.query_params)
+        query = LegalAidDayQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         day = query.validated_data.get("day") or timezone.localdate()
         rows = [
@@ -363,31 +372,34 @@ class OnDutyView(PublicLegalAidView):
             }
             for community, shifts in selectors.on_duty(day)
         ]
-        return Response(OnDutySerializer(rows, many=True).data)
+        return Response(LegalAidOnDutySerializer(rows, many=True).data)
 
 
 # ---------------------------------------------------------------- panel, roster, consultations
 
 
-class LawyerListView(LegalAidView):
+class LawyerListView(LegalAidView, GenericAPIView):
+    pagination_class = ApplicationPagination
+    serializer_class = LegalAidLawyerSerializer
+    queryset = Lawyer.objects.none()  # for the schema; the panel is in get()
+
     @extend_schema(
         operation_id="legalaid_lawyers_list",
         summary="法律援助律师库",
         description="律师、律所、专业领域、执业年限、语言、在办和累计援助案件数。法律援助协调员、监督员和管理员。",
         tags=TAGS,
-        parameters=[PanelQuerySerializer],
-        responses={200: LawyerSerializer(many=True), 400: ErrorSerializer, **AUTH_ERRORS},
+        parameters=[LegalAidPanelQuerySerializer],
+        responses={200: LegalAidLawyerSerializer(many=True), 400: ErrorSerializer, 404: _NO_PAGE, **AUTH_ERRORS},
     )
     def get(self, request):
         if not selectors.works_applications(request.user):
             raise exceptions.PermissionDenied
-        query = PanelQuerySerializer(data=request.query_params)
+        query = LegalAidPanelQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        paginator = ApplicationPagination()
         lawyers = selectors.panel(search=params.get("q", ""), specialism=params.get("specialism", ""))
-        page = paginator.paginate_queryset(lawyers, request, view=self)
-        return paginator.get_paginated_response(LawyerSerializer(page, many=True).data)
+        page = self.paginate_queryset(lawyers)
+        return self.get_paginated_response(LegalAidLawyerSerializer(page, many=True).data)
 
 
 class RosterView(LegalAidView):
@@ -406,11 +418,11 @@ class RosterView(LegalAidView):
         summary="值班表与缺口",
         description="期间内的值班安排，以及无人值班的社区日（缺口）。协调员看全部社区，法律顾问看自己服务的社区。",
         tags=TAGS,
-        parameters=[RosterQuerySerializer],
-        responses={200: RosterSerializer, 400: ErrorSerializer, **AUTH_ERRORS},
+        parameters=[LegalAidRosterQuerySerializer],
+        responses={200: LegalAidRosterSerializer, 400: ErrorSerializer, **AUTH_ERRORS},
     )
     def get(self, request):
-        query = RosterQuerySerializer(data=request.query_params)
+        query = LegalAidRosterQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
         communities = self._communities(request)
@@ -425,37 +437,39 @@ class RosterView(LegalAidView):
             "shifts": list(selectors.roster(start, end, communities=communities)),
             "gaps": [{"day": day, "community": c.pk, "community_name": c.name} for day, c in gaps],
         }
-        return Response(RosterSerializer(data).data)
+        return Response(LegalAidRosterSerializer(data).data)
 
     @extend_schema(
         operation_id="legalaid_roster_create",
         summary="安排值班",
         description="安排一位法律顾问某日在其服务的社区值班。仅法律援助协调员。",
         tags=TAGS,
-        request=ShiftCreateSerializer,
-        responses={201: ShiftSerializer, 400: ErrorSerializer, **AUTH_ERRORS},
+        request=LegalAidShiftCreateSerializer,
+        responses={201: LegalAidShiftSerializer, 400: ErrorSerializer, **AUTH_ERRORS},
     )
     def post(self, request):
-        body = ShiftCreateSerializer(data=request.data)
+        body = LegalAidShiftCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         shift = advisers.set_shift(actor=request.user, **_params(body.validated_data))
-        return Response(ShiftSerializer(shift).data, status=status.HTTP_201_CREATED)
+        return Response(LegalAidShiftSerializer(shift).data, status=status.HTTP_201_CREATED)
 
 
-class ConsultationListView(LegalAidView):
+class ConsultationListView(LegalAidView, GenericAPIView):
     parser_classes = [JSONParser]
+    pagination_class = ApplicationPagination
+    serializer_class = LegalAidConsultationSerializer
+    queryset = Consultation.objects.none()  # for the schema; the scoped list is in get()
 
     @extend_schema(
         operation_id="legalaid_consultations_list",
         summary="法律咨询记录",
         description="社区法律顾问看自己服务社区的咨询；法律援助协调员、监督员和管理员看全部。",
         tags=TAGS,
-        responses={200: ConsultationSerializer(many=True), **AUTH_ERRORS},
+        responses={200: LegalAidConsultationSerializer(many=True), 404: _NO_PAGE, **AUTH_ERRORS},
     )
     def get(self, request):
-        paginator = ApplicationPagination()
-        page = paginator.paginate_queryset(selectors.visible_consultations(request.user), request, view=self)
-        return paginator.get_paginated_response(ConsultationSerializer(page, many=True).data)
+        page = self.paginate_queryset(selectors.visible_consultations(request.user))
+        return self.get_paginated_response(LegalAidConsultationSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="legalaid_consultations_create",
@@ -465,14 +479,14 @@ class ConsultationListView(LegalAidView):
             "案件阶段、请求事项），referral=mediation 同时登记人民调解纠纷（须填对方当事人）。"
         ),
         tags=TAGS,
-        request=ConsultationCreateSerializer,
-        responses={201: ConsultationSerializer, 400: ErrorSerializer, **AUTH_ERRORS},
+        request=LegalAidConsultationCreateSerializer,
+        responses={201: LegalAidConsultationSerializer, 400: ErrorSerializer, **AUTH_ERRORS},
     )
     def post(self, request):
-        body = ConsultationCreateSerializer(data=request.data)
+        body = LegalAidConsultationCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         consultation = advisers.log_consultation(actor=request.user, **_params(body.validated_data))
-        return Response(ConsultationSerializer(consultation).data, status=status.HTTP_201_CREATED)
+        return Response(LegalAidConsultationSerializer(consultation).data, status=status.HTTP_201_CREATED)
 
 
 class StatisticsView(LegalAidView):
@@ -485,14 +499,14 @@ class StatisticsView(LegalAidView):
             "各社区咨询数。日期含首尾。"
         ),
         tags=TAGS,
-        parameters=[PeriodQuerySerializer],
-        responses={200: StatisticsSerializer, 400: error("查询参数无效"), **AUTH_ERRORS},
+        parameters=[LegalAidPeriodQuerySerializer],
+        responses={200: LegalAidStatisticsSerializer, 400: error("查询参数无效"), **AUTH_ERRORS},
     )
     def get(self, request):
         if not request.user.has_role(*selectors.STATISTICS_ROLES):
             raise exceptions.PermissionDenied
-        query = PeriodQuerySerializer(data=request.query_params)
+        query = LegalAidPeriodQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
         figures = selectors.statistics(selectors.Period(params["start"], params["end"]))
-        return Response(StatisticsSerializer(figures).data)
+        return Response(LegalAidStatisticsSerializer(figures).data)

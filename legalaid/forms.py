@@ -157,13 +157,15 @@ class RegisterForm(ApplicationFields):
         required=False,
     )
     papers = MultipleFileField(label=_("申请材料（PDF、PNG 或 JPEG）"))
-    paper_kind = forms.ChoiceField(label=_("材料类别"), choices=PaperKind.choices, initial=PaperKind.IDENTITY)
+    paper_kind = forms.ChoiceField(
+        label=_("材料类别"), choices=PaperKind.choices, initial=PaperKind.IDENTITY, required=False
+    )
 
     field_order = ["channel", "notice_authority", "notice_org", "notice_number", "notice_received_at", "matter_type"]
 
     def params(self) -> dict:
         params = super().params()
-        kind = params.pop("paper_kind", PaperKind.OTHER)
+        kind = params.pop("paper_kind", "") or PaperKind.OTHER
         params["papers"] = [{"kind": kind, "file": upload} for upload in params.pop("papers", [])]
         return params
 
@@ -296,7 +298,7 @@ ACTION_FORMS = {
 }
 
 
-def action_form(action, user, *, data=None, files=None, suggestion=None, missing=None, role_is_coordinator=False):
+def action_form(action, *, data=None, files=None, suggestion=None, missing=None, role_is_coordinator=False):
     """The form of one action as this user sees it (coordinator-only fields dropped)."""
     form = ACTION_FORMS[action](data=data, files=files, prefix=action)
     if action == "supply_papers":

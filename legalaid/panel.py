@@ -83,8 +83,8 @@ def import_panel(rows, *, commit=False, first_line=2) -> Report:
         report.rows += 1
         clean, problems = _parse(row)
         report.errors += [(line, problem) for problem in problems]
-        if not problems:
-            parsed.append((line, clean))
+        if all(clean[name] for name in ("firm_name", "firm_licence", "licence_number")):
+            parsed.append((line, clean))  # checked across rows even with problems of its own
     _check_across_rows(parsed, report)
     if report.errors:
         return report

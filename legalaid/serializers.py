@@ -43,7 +43,7 @@ def _files(**kwargs):
     )
 
 
-class CodeLabelSerializer(serializers.Serializer):
+class LegalAidCodeLabelSerializer(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()
 
@@ -55,17 +55,17 @@ def _code_label(value, label):
 # ---------------------------------------------------------------- queries
 
 
-class ApplicationListQuerySerializer(serializers.Serializer):
+class LegalAidApplicationListQuerySerializer(serializers.Serializer):
     queue = serializers.ChoiceField(choices=[*QUEUES, *SPECIAL_QUEUES], required=False)
     q = serializers.CharField(max_length=50, required=False, allow_blank=True, help_text=_("编号、姓名或内容"))
 
 
-class TrackQuerySerializer(serializers.Serializer):
+class LegalAidTrackQuerySerializer(serializers.Serializer):
     number = serializers.CharField(max_length=16)
     phone = serializers.CharField(max_length=20)
 
 
-class PeriodQuerySerializer(serializers.Serializer):
+class LegalAidPeriodQuerySerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
 
@@ -77,17 +77,17 @@ class PeriodQuerySerializer(serializers.Serializer):
         return data
 
 
-class RosterQuerySerializer(serializers.Serializer):
+class LegalAidRosterQuerySerializer(serializers.Serializer):
     start = serializers.DateField(required=False, help_text=_("默认今天"))
     days = serializers.IntegerField(required=False, min_value=1, max_value=62, default=14)
     community = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
 
 
-class DayQuerySerializer(serializers.Serializer):
+class LegalAidDayQuerySerializer(serializers.Serializer):
     day = serializers.DateField(required=False, help_text=_("默认今天"))
 
 
-class PanelQuerySerializer(serializers.Serializer):
+class LegalAidPanelQuerySerializer(serializers.Serializer):
     specialism = serializers.ChoiceField(choices=Specialism.choices, required=False)
     q = serializers.CharField(max_length=50, required=False, allow_blank=True)
 
@@ -116,11 +116,11 @@ class _ApplicationInput(serializers.Serializer):
     wishes = _text(300)
 
 
-class ApplySerializer(_ApplicationInput):
+class LegalAidApplySerializer(_ApplicationInput):
     """A resident's online application (papers are uploaded afterwards with track/papers)."""
 
 
-class SubmitSerializer(_ApplicationInput):
+class LegalAidSubmitSerializer(_ApplicationInput):
     """Filing by staff: at the desk, by a grid officer, or a notice from a court,
     procuratorate or police."""
 
@@ -132,7 +132,7 @@ class SubmitSerializer(_ApplicationInput):
     preferred_lawyer = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
 
 
-class PublicPapersSerializer(serializers.Serializer):
+class LegalAidPublicPapersSerializer(serializers.Serializer):
     number = serializers.CharField(max_length=16)
     phone = serializers.CharField(max_length=20)
     kind = serializers.ChoiceField(choices=PaperKind.choices)
@@ -192,7 +192,7 @@ def action_input_serializer(action):
     return type(f"LegalAid{name}InputSerializer", (serializers.Serializer,), dict(ACTION_INPUTS[action]))
 
 
-class ShiftCreateSerializer(serializers.Serializer):
+class LegalAidShiftCreateSerializer(serializers.Serializer):
     community = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     day = serializers.DateField()
     adviser = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
@@ -200,7 +200,7 @@ class ShiftCreateSerializer(serializers.Serializer):
     hours = _text(50)
 
 
-class ConsultationCreateSerializer(serializers.Serializer):
+class LegalAidConsultationCreateSerializer(serializers.Serializer):
     community = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     consulted_at = serializers.DateTimeField(required=False)
     person_name = _text(50)
@@ -221,13 +221,13 @@ class ConsultationCreateSerializer(serializers.Serializer):
 # ---------------------------------------------------------------- output
 
 
-class LawyerRefSerializer(serializers.Serializer):
+class LegalAidLawyerRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     firm = serializers.CharField(source="firm.name")
 
 
-class ApplicationSerializer(serializers.Serializer):
+class LegalAidApplicationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.CharField()
     channel = serializers.SerializerMethodField()
@@ -238,17 +238,17 @@ class ApplicationSerializer(serializers.Serializer):
     community = serializers.CharField(source="community.name", allow_null=True, default=None)
     green_eligible = serializers.BooleanField()
     green_channel = serializers.BooleanField()
-    lawyer = LawyerRefSerializer(allow_null=True)
+    lawyer = LegalAidLawyerRefSerializer(allow_null=True)
     submitted_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField(allow_null=True)
     papers_due_at = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 
-    @extend_schema_field(CodeLabelSerializer)
+    @extend_schema_field(LegalAidCodeLabelSerializer)
     def get_channel(self, application):
         return _code_label(application.channel, application.get_channel_display())
 
-    @extend_schema_field(CodeLabelSerializer)
+    @extend_schema_field(LegalAidCodeLabelSerializer)
     def get_state(self, application):
         return _code_label(application.state, application.get_state_display())
 
@@ -267,7 +267,7 @@ def _missing(application):
     return papers_request_of(application)
 
 
-class PapersRequestSerializer(serializers.Serializer):
+class LegalAidPapersRequestSerializer(serializers.Serializer):
     items = serializers.ListField(child=serializers.CharField())
     item_labels = serializers.ListField(child=serializers.CharField())
     note = serializers.CharField()
@@ -278,7 +278,7 @@ class PapersRequestSerializer(serializers.Serializer):
     supplied_at = serializers.DateTimeField(allow_null=True)
 
 
-class PaperSerializer(serializers.Serializer):
+class LegalAidPaperSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     kind_label = serializers.CharField(source="get_kind_display")
@@ -288,7 +288,7 @@ class PaperSerializer(serializers.Serializer):
     uploaded_at = serializers.DateTimeField()
 
 
-class ObjectionSerializer(serializers.Serializer):
+class LegalAidObjectionSerializer(serializers.Serializer):
     reason = serializers.CharField()
     received_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField()
@@ -297,9 +297,9 @@ class ObjectionSerializer(serializers.Serializer):
     reviewed_at = serializers.DateTimeField(allow_null=True)
 
 
-class AssignmentSerializer(serializers.Serializer):
+class LegalAidAssignmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    lawyer = LawyerRefSerializer()
+    lawyer = LegalAidLawyerRefSerializer()
     suggested = serializers.IntegerField(source="suggested_id", allow_null=True)
     override_reason = serializers.CharField()
     assigned_at = serializers.DateTimeField()
@@ -311,7 +311,7 @@ class AssignmentSerializer(serializers.Serializer):
     end_reason = serializers.CharField()
 
 
-class SkipSerializer(serializers.Serializer):
+class LegalAidSkipSerializer(serializers.Serializer):
     lawyer = serializers.IntegerField(source="lawyer_id")
     lawyer_name = serializers.CharField(source="lawyer.name")
     reason = serializers.CharField()
@@ -319,14 +319,14 @@ class SkipSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class ProgressSerializer(serializers.Serializer):
+class LegalAidProgressSerializer(serializers.Serializer):
     kind = serializers.CharField()
     happened_on = serializers.DateField()
     note = serializers.CharField()
     recorded_at = serializers.DateTimeField()
 
 
-class EventSerializer(serializers.Serializer):
+class LegalAidEventSerializer(serializers.Serializer):
     action = serializers.CharField()
     actor = serializers.CharField(source="actor.display_name", allow_null=True, default=None)
     actor_role = serializers.CharField()
@@ -336,13 +336,13 @@ class EventSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class ActionHintSerializer(serializers.Serializer):
+class LegalAidActionHintSerializer(serializers.Serializer):
     action = serializers.CharField()
     label = serializers.CharField()
     url = serializers.CharField()
 
 
-class ApplicationDetailSerializer(ApplicationSerializer):
+class LegalAidApplicationDetailSerializer(LegalAidApplicationSerializer):
     """Identity and phone numbers are masked unless the caller needs them."""
 
     applicant_id_number = serializers.SerializerMethodField()
@@ -375,10 +375,10 @@ class ApplicationDetailSerializer(ApplicationSerializer):
     withdrawn_at = serializers.DateTimeField(allow_null=True)
     papers_request = serializers.SerializerMethodField()
     objection = serializers.SerializerMethodField()
-    papers = PaperSerializer(many=True, source="papers.all")
-    assignments = AssignmentSerializer(many=True, source="assignments.all")
-    skips = SkipSerializer(many=True, source="skips.all")
-    progress = ProgressSerializer(many=True, source="progress_notes.all")
+    papers = LegalAidPaperSerializer(many=True, source="papers.all")
+    assignments = LegalAidAssignmentSerializer(many=True, source="assignments.all")
+    skips = LegalAidSkipSerializer(many=True, source="skips.all")
+    progress = LegalAidProgressSerializer(many=True, source="progress_notes.all")
     timeline = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 
@@ -406,29 +406,29 @@ class ApplicationDetailSerializer(ApplicationSerializer):
             "received_at": received.isoformat() if received else None,
         }
 
-    @extend_schema_field(CodeLabelSerializer(allow_null=True))
+    @extend_schema_field(LegalAidCodeLabelSerializer(allow_null=True))
     def get_refusal_reason(self, application):
         return _code_label(application.refusal_reason, application.get_refusal_reason_display())
 
-    @extend_schema_field(CodeLabelSerializer(allow_null=True))
+    @extend_schema_field(LegalAidCodeLabelSerializer(allow_null=True))
     def get_outcome(self, application):
         return _code_label(application.outcome, application.get_outcome_display())
 
-    @extend_schema_field(PapersRequestSerializer(allow_null=True))
+    @extend_schema_field(LegalAidPapersRequestSerializer(allow_null=True))
     def get_papers_request(self, application):
         papers_request = self.context.get("papers_request_obj")
-        return PapersRequestSerializer(papers_request).data if papers_request else None
+        return LegalAidPapersRequestSerializer(papers_request).data if papers_request else None
 
-    @extend_schema_field(ObjectionSerializer(allow_null=True))
+    @extend_schema_field(LegalAidObjectionSerializer(allow_null=True))
     def get_objection(self, application):
         objection = self.context.get("objection")
-        return ObjectionSerializer(objection).data if objection else None
+        return LegalAidObjectionSerializer(objection).data if objection else None
 
-    @extend_schema_field(EventSerializer(many=True))
+    @extend_schema_field(LegalAidEventSerializer(many=True))
     def get_timeline(self, application):
-        return EventSerializer(self.context["timeline"], many=True).data
+        return LegalAidEventSerializer(self.context["timeline"], many=True).data
 
-    @extend_schema_field(ActionHintSerializer(many=True))
+    @extend_schema_field(LegalAidActionHintSerializer(many=True))
     def get_actions(self, application):
         return [
             {
@@ -440,7 +440,7 @@ class ApplicationDetailSerializer(ApplicationSerializer):
         ]
 
 
-class TrackSerializer(serializers.Serializer):
+class LegalAidTrackSerializer(serializers.Serializer):
     """What the public look-up shows: progress, never another person's details."""
 
     number = serializers.CharField()
@@ -454,7 +454,7 @@ class TrackSerializer(serializers.Serializer):
     refusal_note = serializers.CharField()
     outcome = serializers.SerializerMethodField()
 
-    @extend_schema_field(CodeLabelSerializer)
+    @extend_schema_field(LegalAidCodeLabelSerializer)
     def get_state(self, application):
         return _code_label(application.state, application.get_state_display())
 
@@ -465,22 +465,22 @@ class TrackSerializer(serializers.Serializer):
             return None
         return {"name": lawyer.name, "firm": lawyer.firm.name, "phone": lawyer.firm.phone}
 
-    @extend_schema_field(PapersRequestSerializer(allow_null=True))
+    @extend_schema_field(LegalAidPapersRequestSerializer(allow_null=True))
     def get_papers_request(self, application):
         papers_request = _missing(application)
-        return PapersRequestSerializer(papers_request).data if papers_request else None
+        return LegalAidPapersRequestSerializer(papers_request).data if papers_request else None
 
-    @extend_schema_field(CodeLabelSerializer(allow_null=True))
+    @extend_schema_field(LegalAidCodeLabelSerializer(allow_null=True))
     def get_refusal_reason(self, application):
         return _code_label(application.refusal_reason, application.get_refusal_reason_display())
 
-    @extend_schema_field(CodeLabelSerializer(allow_null=True))
+    @extend_schema_field(LegalAidCodeLabelSerializer(allow_null=True))
     def get_outcome(self, application):
         return _code_label(application.outcome, application.get_outcome_display())
 
 
-class CandidateSerializer(serializers.Serializer):
-    lawyer = LawyerRefSerializer()
+class LegalAidCandidateSerializer(serializers.Serializer):
+    lawyer = LegalAidLawyerRefSerializer()
     open_cases = serializers.IntegerField()
     last_assigned_at = serializers.DateTimeField(allow_null=True)
     conflict = serializers.CharField()
@@ -488,14 +488,14 @@ class CandidateSerializer(serializers.Serializer):
     speaks = serializers.BooleanField()
 
 
-class SuggestionSerializer(serializers.Serializer):
-    suggestion = CandidateSerializer(allow_null=True)
+class LegalAidSuggestionSerializer(serializers.Serializer):
+    suggestion = LegalAidCandidateSerializer(allow_null=True)
     honours = serializers.CharField()
     wish_note = serializers.CharField()
-    candidates = CandidateSerializer(many=True)
+    candidates = LegalAidCandidateSerializer(many=True)
 
 
-class MatterTypeSerializer(serializers.Serializer):
+class LegalAidMatterTypeSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     specialism = serializers.CharField()
@@ -507,7 +507,7 @@ class MatterTypeSerializer(serializers.Serializer):
     guidance = serializers.CharField()
 
 
-class LawyerSerializer(serializers.Serializer):
+class LegalAidLawyerSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     firm = serializers.CharField(source="firm.name")
@@ -520,7 +520,7 @@ class LawyerSerializer(serializers.Serializer):
     total_cases = serializers.IntegerField()
 
 
-class ShiftSerializer(serializers.Serializer):
+class LegalAidShiftSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     day = serializers.DateField()
     community = serializers.IntegerField(source="community_id")
@@ -531,33 +531,33 @@ class ShiftSerializer(serializers.Serializer):
     hours = serializers.CharField()
 
 
-class GapSerializer(serializers.Serializer):
+class LegalAidGapSerializer(serializers.Serializer):
     day = serializers.DateField()
     community = serializers.IntegerField()
     community_name = serializers.CharField()
 
 
-class RosterSerializer(serializers.Serializer):
+class LegalAidRosterSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
-    shifts = ShiftSerializer(many=True)
-    gaps = GapSerializer(many=True)
+    shifts = LegalAidShiftSerializer(many=True)
+    gaps = LegalAidGapSerializer(many=True)
 
 
-class OnDutyAdviserSerializer(serializers.Serializer):
+class LegalAidOnDutyAdviserSerializer(serializers.Serializer):
     name = serializers.CharField()
     phone = serializers.CharField()
     place = serializers.CharField()
     hours = serializers.CharField()
 
 
-class OnDutySerializer(serializers.Serializer):
+class LegalAidOnDutySerializer(serializers.Serializer):
     community = serializers.CharField()
     community_code = serializers.CharField()
-    advisers = OnDutyAdviserSerializer(many=True)
+    advisers = LegalAidOnDutyAdviserSerializer(many=True)
 
 
-class ConsultationSerializer(serializers.Serializer):
+class LegalAidConsultationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     community = serializers.CharField(source="community.name")
     adviser = serializers.CharField(source="adviser.user.display_name")
@@ -571,18 +571,18 @@ class ConsultationSerializer(serializers.Serializer):
     dispute_number = serializers.CharField()
 
 
-class CountSerializer(serializers.Serializer):
+class LegalAidCountSerializer(serializers.Serializer):
     code = serializers.CharField(allow_null=True)
     label = serializers.CharField()
     count = serializers.IntegerField()
 
 
-class StatisticsSerializer(serializers.Serializer):
+class LegalAidStatisticsSerializer(serializers.Serializer):
     start = serializers.DateField(source="period.start")
     end = serializers.DateField(source="period.end")
     applications = serializers.IntegerField()
-    by_channel = CountSerializer(many=True)
-    by_group = CountSerializer(many=True)
+    by_channel = LegalAidCountSerializer(many=True)
+    by_group = LegalAidCountSerializer(many=True)
     by_matter = serializers.ListField(child=serializers.DictField())
     approved = serializers.IntegerField()
     fast_tracked = serializers.IntegerField()
@@ -591,7 +591,7 @@ class StatisticsSerializer(serializers.Serializer):
     upheld = serializers.IntegerField()
     corrected = serializers.IntegerField()
     lapsed = serializers.IntegerField()
-    refusal_reasons = CountSerializer(many=True)
+    refusal_reasons = LegalAidCountSerializer(many=True)
     green = serializers.DictField()
     papers = serializers.DictField(child=serializers.IntegerField())
     assignments = serializers.IntegerField()
@@ -600,8 +600,8 @@ class StatisticsSerializer(serializers.Serializer):
     per_firm = serializers.ListField(child=serializers.DictField())
     fairness = serializers.ListField(child=serializers.DictField())
     closed = serializers.IntegerField()
-    outcomes = CountSerializer(many=True)
+    outcomes = LegalAidCountSerializer(many=True)
     satisfaction = serializers.DictField()
     consultations = serializers.IntegerField()
     consultations_by_community = serializers.ListField(child=serializers.DictField())
-    consultation_referrals = CountSerializer(many=True)
+    consultation_referrals = LegalAidCountSerializer(many=True)

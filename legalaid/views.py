@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -148,13 +148,14 @@ class TrackView(View):
         if _over_public_limit(request):
             return _too_many(request)
         form = TrackForm(request.GET)
-        if form.is_valid():
-            application = selectors.track(form.cleaned_data["number"], form.cleaned_data["phone"])
-            if application is not None:
-                _remember(request, application, application.applicant_phone)
-                return redirect("legalaid:tracked", application.pk)
-            form.add_error(None, _("没有找到与该编号和手机号相符的申请"))
-        return render(request, "legalaid/track.html", {"form": form}, status=404 if form.is_valid() else 400)
+        if not form.is_valid():
+            return render(request, "legalaid/track.html", {"form": form}, status=400)
+        application = selectors.track(form.cleaned_data["number"], form.cleaned_data["phone"])
+        if application is not None:
+            _remember(request, application, application.applicant_phone)
+            return redirect("legalaid:tracked", application.pk)
+        form.add_error(None, _("没有找到与该编号和手机号相符的申请"))
+        return render(request, "legalaid/track.html", {"form": form}, status=404)
 
 
 class TrackedView(View):
@@ -293,7 +294,7 @@ def _actions(request, application, *, phone="", failed_action=None, failed_form=
             form = failed_form
         else:
             form = action_form(
-                transition.action, user, suggestion=suggestion, missing=missing, role_is_coordinator=coordinator
+                transition.action, suggestion=suggestion, missing=missing, role_is_coordinator=coordinator
             )
         items.append({"transition": transition, "form": form, "open": transition.action == failed_action})
     return items
@@ -328,12 +329,12 @@ class ActionView(View):
     def post(self, request, pk, action):
         if action not in TRANSITIONS:
             raise Http404
+        if _over_public_limit(request):
+            return _too_many(request)
         phone = _tracked_phone(request, pk)
         application = self._application(request, pk, phone)
         coordinator = _is_coordinator(request.user)
-        form = action_form(
-            action, request.user, data=request.POST, files=request.FILES, role_is_coordinator=coordinator
-        )
+        form = action_form(action, data=request.POST, files=request.FILES, role_is_coordinator=coordinator)
         if form.is_valid():
             try:
                 services.act(application, action, request.user, phone=phone, **form.params())
@@ -421,7 +422,7 @@ class PaperView(View):
         if not applicant and not selectors.may_see_personal_data(request.user, application):
             raise PermissionDenied(_("申请材料仅法律援助中心、承办律师和申请人本人可以查看"))
         paper = get_object_or_404(application.papers.all(), pk=paper_pk)
-        response = HttpResponse(paper.file.open("rb").read(), content_type=paper.content_type)
+        response = FileResponse(paper.file.open("rb"), content_type=paper.content_type)
         response["Content-Disposition"] = content_disposition_header(False, paper.title)
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"

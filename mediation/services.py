@@ -302,16 +302,20 @@ def available_actions(dispute, user):
     """The transitions this user may take on this dispute now (for buttons and API hints)."""
     if not user.is_authenticated:
         return []
-    allowed = []
-    for transition in TRANSITIONS.values():
-        if dispute.state not in transition.sources or not _worth_offering(dispute, transition.action, user):
-            continue
-        try:
-            authorise(user, dispute, transition)
-        except PermissionDenied:
-            continue
-        allowed.append(transition)
-    return allowed
+    council = is_council_member(user)
+    scopes = {scope: _in_scope(user, dispute, scope) for scope in Scope}
+
+    def may(transition):
+        return any(
+            (council if role == COUNCIL else user.has_role(role)) and scopes[scope]
+            for role, scope in transition.actors.items()
+        )
+
+    return [
+        transition
+        for transition in TRANSITIONS.values()
+        if dispute.state in transition.sources and may(transition) and _worth_offering(dispute, transition.action, user)
+    ]
 
 
 def _worth_offering(dispute, action, user) -> bool:
@@ -320,7 +324,7 @@ def _worth_offering(dispute, action, user) -> bool:
     if action == "give_rights_notice":
         return dispute.rights_notice_at is None
     if action == "record_session" or action == "cancel_session":
-        return dispute.sessions.filter(status=MediationSession.Status.SCHEDULED).exists()
+        return any(s.status == MediationSession.Status.SCHEDULED for s in dispute.sessions.all())
     if action == "apply_confirmation":
         return agreement is not None and agreement.confirmation_applied_at is None
     if action == "record_confirmation":
@@ -330,9 +334,10 @@ def _worth_offering(dispute, action, user) -> bool:
             and not agreement.confirmation_result
         )
     if action == "record_follow_up":
-        return dispute.follow_ups.filter(status=FollowUp.Status.SCHEDULED).exists()
+        return any(f.status == FollowUp.Status.SCHEDULED for f in dispute.follow_ups.all())
     if action == "respond_invitation":
-        return dispute.invitations.filter(member__user=user, status=CouncilInvitation.Status.AWAITING).exists()
+        awaiting = CouncilInvitation.Status.AWAITING
+        return any(i.member.user_id == user.pk and i.status == awaiting for i in dispute.invitations.all())
     if action == "transfer":
         return Committee.objects.filter(active=True).exclude(pk=dispute.committee_id).exists()
     return True

@@ -36,6 +36,7 @@ from patrols.serializers import (
     LonLatSerializer,
     PatrolDetailSerializer,
     PatrolSerializer,
+    PatrolStatisticsSerializer,
     PlaceImportResultSerializer,
     PlaceImportSerializer,
     PlaceSerializer,
@@ -43,7 +44,6 @@ from patrols.serializers import (
     PointFlagQuerySerializer,
     ReinspectInputSerializer,
     StatisticsQuerySerializer,
-    PatrolStatisticsSerializer,
     TrackQuerySerializer,
     TrackUploadResultSerializer,
     TrackUploadSerializer,
@@ -194,7 +194,7 @@ class PatrolListView(ListView):
 
 
 def _visible_patrol(request, pk):
-    return get_object_or_404(selectors.patrols_for(request.user).defer(None), pk=pk)
+    return get_object_or_404(selectors.patrols_for(request.user), pk=pk)
 
 
 class PatrolDetailView(ApiView):
@@ -207,7 +207,12 @@ class PatrolDetailView(ApiView):
     )
     def get(self, request, pk):
         patrol = _visible_patrol(request, pk)
-        patrol = Patrol.objects.prefetch_related("grid_visits__grid").select_related("officer").get(pk=patrol.pk)
+        patrol = (
+            Patrol.objects.prefetch_related("grid_visits__grid")
+            .select_related("officer")
+            .defer("track_display")
+            .get(pk=patrol.pk)
+        )
         return Response(PatrolDetailSerializer(patrol).data)
 
 
@@ -246,18 +251,20 @@ class PatrolPointsView(ApiView):
     )
     def post(self, request, pk):
         patrol = _visible_patrol(request, pk)
+        # The body as sent, read before DRF parses it, so PostgreSQL can read the very
+        # points that were checked without them being encoded again.
+        text = request.body.decode("utf-8", errors="replace")
         body = request.data if isinstance(request.data, dict) else {}
-        result = services.record_points(patrol, request.user, body.get("points"))
-        patrol.refresh_from_db(fields=["distance_m", "point_count", "flagged_count"])
+        result = services.record_points(patrol, request.user, body.get("points"), batch_json=text)
         return Response(
             {
                 "received": result.received,
                 "stored": result.stored,
                 "duplicates": result.duplicates,
                 "flagged": result.flagged,
-                "distance_m": round(patrol.distance_m, 1),
-                "point_count": patrol.point_count,
-                "flagged_count": patrol.flagged_count,
+                "distance_m": round(result.distance_m, 1),
+                "point_count": result.point_count,
+                "flagged_count": result.flagged_count,
             }
         )
 
@@ -643,4 +650,3 @@ class WorkLogListView(ListView):
         fields["at"] = fields.pop("logged_at", None)
         entry = services.log_work(request.user, **fields)
         return Response(WorkLogSerializer(entry).data, status=status.HTTP_201_CREATED)
-

@@ -127,7 +127,9 @@ class ReinspectForm(ServiceErrorsMixin, forms.Form):
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(label=_("复查情况"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    note = forms.CharField(
+        label=_("复查情况"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
     photos = MultiplePhotoField(label=_("照片"))
 
 
@@ -209,4 +211,3 @@ class StatisticsForm(forms.Form):
             self.add_error("end", _("时间段最长 %(n)d 天") % {"n": self.MAX_DAYS})
         cleaned.update(start=start, end=end, by=cleaned.get("by") or "officer")
         return cleaned
-

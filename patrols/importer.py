@@ -132,7 +132,9 @@ def _existing(fields):
     if fields["code"]:
         return Place.objects.filter(code=fields["code"]).first()
     return (
-        Place.objects.filter(Q(code=""), name=fields["name"], place_type=fields["place_type"], address=fields["address"])
+        Place.objects.filter(
+            Q(code=""), name=fields["name"], place_type=fields["place_type"], address=fields["address"]
+        )
         .order_by("pk")
         .first()
     )

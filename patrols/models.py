@@ -21,7 +21,9 @@ _OFFICER = settings.AUTH_USER_MODEL
 class DutyShift(models.Model):
     """One check-in (签到) to check-out (签退) of an officer, with where each happened."""
 
-    officer = models.ForeignKey(_OFFICER, on_delete=models.PROTECT, related_name="duty_shifts", verbose_name=_("网格员"))
+    officer = models.ForeignKey(
+        _OFFICER, on_delete=models.PROTECT, related_name="duty_shifts", verbose_name=_("网格员")
+    )
     checked_in_at = models.DateTimeField(_("签到时间"))
     check_in_location = models.PointField(_("签到位置"), srid=4326, spatial_index=False)
     check_in_grid = models.ForeignKey(
@@ -30,7 +32,13 @@ class DutyShift(models.Model):
     checked_out_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
     check_out_location = models.PointField(_("签退位置"), srid=4326, null=True, blank=True, spatial_index=False)
     check_out_grid = models.ForeignKey(
-        Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("签退网格"), db_index=False
+        Grid,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("签退网格"),
+        db_index=False,
     )
 
     class Meta:
@@ -65,6 +73,8 @@ class Patrol(models.Model):
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     # Built from the kept track points by patrols.services; never edited by hand.
     track = models.LineStringField(_("轨迹"), srid=4326, null=True, blank=True)
+    # The track simplified for the day's map (patrols.tracks.DISPLAY_TOLERANCE_DEG).
+    track_display = models.LineStringField(_("轨迹（地图显示）"), srid=4326, null=True, blank=True, spatial_index=False)
     distance_m = models.FloatField(_("里程（米）"), default=0)
     point_count = models.PositiveIntegerField(_("轨迹点数"), default=0)
     flagged_count = models.PositiveIntegerField(_("异常点数"), default=0)
@@ -268,7 +278,9 @@ class Inspection(models.Model):
     place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("场所"))
     # The place's grid when inspected: statistics count where the work was done.
     grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="+", verbose_name=_("网格"), db_index=False)
-    officer = models.ForeignKey(_OFFICER, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("检查人"))
+    officer = models.ForeignKey(
+        _OFFICER, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("检查人")
+    )
     patrol = models.ForeignKey(
         Patrol, on_delete=models.SET_NULL, null=True, blank=True, related_name="inspections", verbose_name=_("巡查")
     )
@@ -351,7 +363,9 @@ class Hazard(models.Model):
         help_text=_("转为案件时使用"),
     )
     state = models.CharField(_("状态"), max_length=10, choices=HazardState.choices, default=HazardState.OPEN)
-    found_by = models.ForeignKey(_OFFICER, on_delete=models.PROTECT, related_name="hazards_found", verbose_name=_("发现人"))
+    found_by = models.ForeignKey(
+        _OFFICER, on_delete=models.PROTECT, related_name="hazards_found", verbose_name=_("发现人")
+    )
     found_at = models.DateTimeField(_("发现时间"))
     rectify_due = models.DateTimeField(_("整改期限"))
     rectified_at = models.DateTimeField(_("整改完成时间"), null=True, blank=True)
@@ -407,7 +421,9 @@ class HazardPhoto(models.Model):
         CHECK = "check", _("复查时")
 
     hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="photos")
-    check_record = models.ForeignKey(HazardCheck, on_delete=models.CASCADE, null=True, blank=True, related_name="photos")
+    check_record = models.ForeignKey(
+        HazardCheck, on_delete=models.CASCADE, null=True, blank=True, related_name="photos"
+    )
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
     image = models.ImageField(_("照片"), upload_to=_hazard_photo_path)
     uploaded_at = models.DateTimeField(auto_now_add=True)

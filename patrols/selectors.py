@@ -24,10 +24,11 @@ from patrols.models import (
     Visit,
     WorkLogEntry,
 )
+from patrols.tracks import DISPLAY_TOLERANCE_DEG
 from patrols.workflow import SUPERVISION_ROLES
 
-GEOJSON_DECIMALS = 6  # about 0.1 m
-DEFAULT_TRACK_TOLERANCE_DEG = 0.00005  # about 5 m: a street-level line keeps its shape
+TRACK_DECIMALS = 5  # about 1 m: finer than any phone's position
+DEFAULT_TRACK_TOLERANCE_DEG = DISPLAY_TOLERANCE_DEG
 MAX_TRACK_TOLERANCE_DEG = 0.001
 # Patrols are looked up by their start; one that runs longer than this is not found by
 # days it did not start in (check-out ends a forgotten patrol).
@@ -57,7 +58,7 @@ def shifts_for(user):
 
 
 def patrols_for(user):
-    patrols = Patrol.objects.select_related("officer").defer("track")
+    patrols = Patrol.objects.select_related("officer").defer("track", "track_display")
     return patrols if supervises(user) else patrols.filter(officer_id=user.pk)
 
 
@@ -130,7 +131,11 @@ FROM (
     SELECT p.id, p.started_at, json_build_object(
         'type', 'Feature',
         'id', p.id,
-        'geometry', ST_AsGeoJSON(ST_Simplify(p.track, %(tolerance)s, true), {GEOJSON_DECIMALS})::json,
+        'geometry', ST_AsGeoJSON(CASE
+            WHEN %(tolerance)s::float8 = %(stored)s::float8 THEN p.track_display
+            WHEN %(tolerance)s::float8 > %(stored)s::float8 THEN ST_Simplify(p.track_display, %(tolerance)s, true)
+            ELSE ST_Simplify(p.track, %(tolerance)s, true)
+        END, {TRACK_DECIMALS})::json,
         'properties', json_build_object(
             'patrol', p.id,
             'officer', u.username,
@@ -167,6 +172,7 @@ def tracks_sql(track_filter: TrackFilter, tolerance: float) -> tuple[str, dict]:
         "end": track_filter.end,
         "earliest": track_filter.start - MAX_PATROL_SPAN,
         "tolerance": tolerance,
+        "stored": DISPLAY_TOLERANCE_DEG,
         "officer": track_filter.officer,
         "grid": track_filter.grid,
         "community": track_filter.community,
@@ -177,7 +183,12 @@ def tracks_sql(track_filter: TrackFilter, tolerance: float) -> tuple[str, dict]:
 
 def tracks_geojson(track_filter: TrackFilter, *, tolerance: float = DEFAULT_TRACK_TOLERANCE_DEG) -> str:
     """The patrols' tracks simplified by `tolerance` degrees, as a GeoJSON
-    FeatureCollection rendered by PostgreSQL (a string, ready to send)."""
+    FeatureCollection rendered by PostgreSQL (a string, ready to send).
+
+    At the default tolerance the track simplified when it was built is sent as it is; a
+    coarser one simplifies that further (within the sum of both tolerances of the
+    track), a finer one simplifies the full track, which costs more: meant for one
+    officer's or one grid's patrols."""
     sql, params = tracks_sql(track_filter, tolerance)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -191,10 +202,10 @@ def tracks_for(user, track_filter: TrackFilter) -> TrackFilter:
     return TrackFilter(track_filter.start, track_filter.end, officer=user.username)
 
 
-_PATROL_POINTS_SQL = """
+_PATROL_POINTS_SQL = f"""
 SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
     'type', 'Feature',
-    'geometry', ST_AsGeoJSON(location, 6)::json,
+    'geometry', ST_AsGeoJSON(location, {TRACK_DECIMALS + 1})::json,
     'properties', json_build_object('recorded_at', recorded_at, 'accuracy', accuracy_m, 'flag', flag)
 ) ORDER BY recorded_at), '[]'::json))::text
 FROM patrols_trackpoint WHERE patrol_id = %(patrol)s AND (%(flagged_only)s = false OR flag <> '')
@@ -432,7 +443,9 @@ def statistics(
 
 
 def _measures(values):
-    return [round(float(value), 2) if name == "km" else int(value) for name, value in zip(MEASURES, values, strict=True)]
+    return [
+        round(float(value), 2) if name == "km" else int(value) for name, value in zip(MEASURES, values, strict=True)
+    ]
 
 
 def officer_day(user, day: date) -> StatisticsRow:

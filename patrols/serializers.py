@@ -15,7 +15,6 @@ from patrols.models import (
     DutyShift,
     Hazard,
     HazardCheck,
-    HazardPhoto,
     Inspection,
     Patrol,
     Place,
@@ -269,7 +268,9 @@ class PlaceSerializer(serializers.ModelSerializer):
 
 
 class PlaceImportSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text=_("UTF-8 编码的 CSV：code,name,type,lon,lat,address,contact_name,contact_phone"))
+    file = serializers.FileField(
+        help_text=_("UTF-8 编码的 CSV：code,name,type,lon,lat,address,contact_name,contact_phone")
+    )
     commit = serializers.BooleanField(default=False, help_text=_("写入（默认只检查）"))
 
 

@@ -76,7 +76,7 @@ def check_out(officer, *, lon, lat, at=None) -> DutyShift:
         shift = DutyShift.objects.select_for_update().filter(officer=officer, checked_out_at__isnull=True).first()
         if shift is None:
             raise ActionNotAllowed(_("您尚未签到"))
-        active = Patrol.objects.select_for_update().filter(officer=officer, ended_at__isnull=True).first()
+        active = _patrols_to_lock().filter(officer=officer, ended_at__isnull=True).first()
         if active is not None:
             _end(active, max(now, active.started_at))
         shift.checked_out_at = max(now, shift.checked_in_at)
@@ -110,7 +110,7 @@ def start_patrol(officer, *, at=None) -> Patrol:
 def end_patrol(patrol, actor, *, at=None) -> Patrol:
     now = at or timezone.now()
     with transaction.atomic():
-        patrol = Patrol.objects.select_for_update().get(pk=_pk(patrol))
+        patrol = _patrols_to_lock().get(pk=_pk(patrol))
         _require_own_patrol(patrol, actor)
         if not patrol.is_active:
             raise ActionNotAllowed(_("这次巡查已经结束"))
@@ -118,23 +118,29 @@ def end_patrol(patrol, actor, *, at=None) -> Patrol:
     return patrol
 
 
+def _patrols_to_lock():
+    # A day's track is thousands of vertices: never read it just to lock the row.
+    return Patrol.objects.select_for_update().defer("track", "track_display")
+
+
 def _end(patrol, when):
     patrol.ended_at = when
     patrol.save(update_fields=["ended_at"])
 
 
-def record_points(patrol, actor, raw_points, *, at=None) -> tracks.IngestResult:
+def record_points(patrol, actor, raw_points, *, at=None, batch_json=None) -> tracks.IngestResult:
     """Store a batch of track points (in any order, possibly sent before) and rebuild the
     track. Points may arrive after the patrol ended: phones upload what they queued
-    offline. See patrols.tracks for how bad points are handled."""
+    offline. See patrols.tracks for how bad points are handled; `batch_json` is the JSON
+    text {"points": raw_points} was parsed from, when the caller has it."""
     points = tracks.parse_points(raw_points)
     now = at or timezone.now()
     with transaction.atomic():
         # The lock orders concurrent uploads of one patrol: the speed check of each sees
         # the points of the one before.
-        patrol = Patrol.objects.select_for_update().get(pk=_pk(patrol))
+        patrol = _patrols_to_lock().get(pk=_pk(patrol))
         _require_own_patrol(patrol, actor)
-        return tracks.ingest(patrol, points, now=now)
+        return tracks.ingest(patrol, points, now=now, batch_json=batch_json)
 
 
 # ---------------------------------------------------------------- inspections
@@ -302,7 +308,9 @@ def reinspect_hazard(hazard, officer, *, rectified, note="", photos=(), at=None)
         _authorise_hazard(hazard, officer, "reinspect", now)
         if errors:
             raise ValidationError(errors)
-        check = HazardCheck.objects.create(hazard=hazard, officer=officer, checked_at=now, rectified=rectified, note=note)
+        check = HazardCheck.objects.create(
+            hazard=hazard, officer=officer, checked_at=now, rectified=rectified, note=note
+        )
         _attach_hazard_photos(hazard, photos, HazardPhoto.Kind.CHECK, check=check)
         if rectified:
             hazard.state = HazardState.RECTIFIED
@@ -386,8 +394,10 @@ def is_overdue(hazard, now=None) -> bool:
 
 def _authorise_hazard(hazard, actor, action, now):
     rule = HAZARD_ACTIONS[action]
-    allowed = actor is not None and actor.is_authenticated and any(
-        actor.has_role(role) and _hazard_in_scope(hazard, actor, scope) for role, scope in rule.actors.items()
+    allowed = (
+        actor is not None
+        and actor.is_authenticated
+        and any(actor.has_role(role) and _hazard_in_scope(hazard, actor, scope) for role, scope in rule.actors.items())
     )
     if not allowed:
         raise PermissionDenied(_("您无权对该隐患执行“%(action)s”") % {"action": rule.label})
@@ -476,7 +486,15 @@ def record_visit(officer, *, address, summary, kind=Visit.Kind.HOUSEHOLD, househ
 
 
 def log_work(
-    officer, *, content, kind=WorkLogEntry.Kind.OTHER, place_text="", dispute_resolved=False, lon=None, lat=None, at=None
+    officer,
+    *,
+    content,
+    kind=WorkLogEntry.Kind.OTHER,
+    place_text="",
+    dispute_resolved=False,
+    lon=None,
+    lat=None,
+    at=None,
 ):
     now = timezone.now()
     _require_officer(officer)

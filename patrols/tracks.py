@@ -22,6 +22,7 @@ first point on. Then the track, distance and per-grid visits are rebuilt from th
 points in two statements.
 """
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,13 +31,15 @@ import psycopg
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grid.lookup import _DEG_PER_M
 from patrols.models import PointFlag
 
-EARTH_RADIUS_M = 6_371_008.8  # mean radius, as used for the speed check and the distances
+EARTH_RADIUS_M = 6_371_008.8  # mean radius, for the speed check
+# The track as the day's map shows it, simplified once when it is built: about 10 m,
+# finer than a screen pixel at district zoom (see patrols.selectors.tracks_sql).
+DISPLAY_TOLERANCE_DEG = 0.0001
 _MAX_REPORTED_ERRORS = 10
 
 
@@ -45,6 +48,10 @@ class IngestResult:
     received: int
     stored: int  # new points; received - stored were already there
     flagged: int  # of the new points, how many are kept out of the track
+    # The patrol afterwards:
+    distance_m: float
+    point_count: int
+    flagged_count: int
 
     @property
     def duplicates(self) -> int:
@@ -55,66 +62,100 @@ def parse_points(raw) -> list[tuple[datetime, float, float, float | None]]:
     """Validate an uploaded batch: a list of {recorded_at, lon, lat, accuracy?}. Returns
     (recorded_at, lon, lat, accuracy) tuples sorted by time, one per timestamp (the first
     one sent wins, as it would in the database). Raises ValidationError naming the first
-    few bad points by their position in the list."""
+    few bad points by their position in the list.
+
+    A phone sends a thousand points at a time: the loop does as little per point as it
+    can, and works out what exactly is wrong only for the points that fail."""
     if not isinstance(raw, list) or not raw:
         raise ValidationError({"points": _("points 必须是非空的轨迹点列表")})
     limit = settings.PATROL_MAX_POINTS_PER_UPLOAD
     if len(raw) > limit:
         raise ValidationError({"points": _("一次最多上传 %(n)d 个轨迹点") % {"n": limit}})
-    errors, points = [], {}
+    parse_time, numbers = datetime.fromisoformat, _NUMBER_TYPES
+    points, bad = {}, []
     for index, item in enumerate(raw):
         try:
-            point = _parse_point(item)
-        except ValueError as exc:
-            errors.append(_("第 %(n)d 个点：%(error)s") % {"n": index + 1, "error": exc})
-            if len(errors) >= _MAX_REPORTED_ERRORS:
+            recorded_at = parse_time(item["recorded_at"])
+            lon, lat, accuracy = item["lon"], item["lat"], item.get("accuracy")
+            good = (
+                recorded_at.tzinfo is not None
+                and type(lon) in numbers
+                and type(lat) in numbers
+                and -180 <= lon <= 180
+                and -90 <= lat <= 90
+                and (accuracy is None or (type(accuracy) in numbers and 0 <= accuracy <= _MAX_ACCURACY_M))
+            )
+        except (TypeError, KeyError, ValueError):
+            good = False
+        if good:
+            points.setdefault(recorded_at, (recorded_at, float(lon), float(lat), accuracy))
+        else:
+            bad.append(index)
+            if len(bad) >= _MAX_REPORTED_ERRORS:
                 break
-            continue
-        points.setdefault(point[0], point)
-    if errors:
-        raise ValidationError({"points": errors})
-    return sorted(points.values())
+    if bad:
+        raise ValidationError(
+            {"points": [_("第 %(n)d 个点：%(error)s") % {"n": i + 1, "error": _what_is_wrong(raw[i])} for i in bad]}
+        )
+    return sorted(points.values(), key=_first)
 
 
-def _parse_point(item):
+_NUMBER_TYPES = frozenset({int, float})
+_MAX_ACCURACY_M = 1e7
+
+
+def _first(point):
+    return point[0]
+
+
+def _what_is_wrong(item) -> str:
     if not isinstance(item, dict):
-        raise ValueError(_("必须是对象"))
+        return _("必须是对象")
     stamp = item.get("recorded_at")
     try:
         recorded_at = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
     except ValueError:
         recorded_at = None
-    if recorded_at is None or timezone.is_naive(recorded_at):
-        raise ValueError(_("recorded_at 必须是带时区的 ISO 8601 时间"))
-    lon, lat = _number(item.get("lon")), _number(item.get("lat"))
-    if lon is None or lat is None or not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise ValueError(_("lon / lat 必须是有效的经纬度"))
-    accuracy = item.get("accuracy")
-    if accuracy is not None:
-        accuracy = _number(accuracy)
-        if accuracy is None or accuracy < 0:
-            raise ValueError(_("accuracy 必须是非负数（米）"))
-    return recorded_at, lon, lat, accuracy
+    if recorded_at is None or recorded_at.tzinfo is None:
+        return _("recorded_at 必须是带时区的 ISO 8601 时间")
+    lon, lat = item.get("lon"), item.get("lat")
+    if not all(type(v) in _NUMBER_TYPES and math.isfinite(v) for v in (lon, lat)) or not (
+        -180 <= lon <= 180 and -90 <= lat <= 90
+    ):
+        return _("lon / lat 必须是有效的经纬度")
+    return _("accuracy 必须是非负数（米）")
 
 
-def _number(value):
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-# One statement: place each point in its grid as grid.lookup.locate does (the containing
-# grid with the lowest code, else the nearest within the snap distance) and insert it,
-# skipping points already stored. The grids near the batch are found with one index scan
-# and each point is tested against those few only: one index probe per point would cost
-# ten times as much. The per-point flag from Python (out of window, inaccurate) gives way
-# to "outside" except for points already out of the window.
+# One statement: read the batch (the JSON text it came in: an object whose "points" are
+# the points; PostgreSQL's json functions take the last of repeated keys, as Python's
+# json module does, so both read the same points), flag what the point alone
+# tells (out of the patrol's time, poor accuracy), place each point in its grid as
+# grid.lookup.locate does (the containing grid with the lowest code, else the nearest
+# within the snap distance; none: outside) and insert the points not stored yet.
+#
+# The grids near the batch are found with one index scan and each point is tested
+# against those few only: an index probe per point would cost ten times as much. Points
+# already stored are left out by one range scan of the patrol's points and a hash
+# lookup each, rather than by ON CONFLICT, whose speculative insertion costs more per
+# row; the patrol's row lock (held by the caller) keeps two uploads of one patrol from
+# racing, and the unique constraint stays the last word. A timestamp sent twice in one
+# batch keeps its first point.
 _INSERT_SQL = """
-WITH input AS (
-    SELECT u.t, ST_SetSRID(ST_MakePoint(u.x, u.y), 4326) AS pt, u.a, u.f
-    FROM unnest(%(times)s::timestamptz[], %(lons)s::float8[], %(lats)s::float8[], %(accuracies)s::float8[],
-                %(flags)s::text[]) AS u(t, x, y, a, f)
+WITH sent AS MATERIALIZED (
+    SELECT DISTINCT ON (u.recorded_at) u.recorded_at AS t, u.lon, u.lat, u.accuracy AS a
+    FROM ROWS FROM (json_to_recordset((%(batch)s::json)->'points')
+                    AS (recorded_at timestamptz, lon float8, lat float8, accuracy float8)) WITH ORDINALITY
+         AS u(recorded_at, lon, lat, accuracy, n)
+    ORDER BY u.recorded_at, u.n
+), stored AS (
+    SELECT recorded_at FROM patrols_trackpoint
+    WHERE patrol_id = %(patrol)s AND recorded_at BETWEEN (SELECT min(t) FROM sent) AND (SELECT max(t) FROM sent)
+), input AS (
+    SELECT t, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS pt, a,
+           CASE WHEN t < %(earliest)s OR t > %(latest)s THEN 'out_of_window'
+                WHEN a > %(max_accuracy)s THEN 'inaccurate' ELSE '' END AS f
+    FROM sent
+    WHERE t NOT IN (SELECT recorded_at FROM stored)
 ), nearby AS MATERIALIZED (
     SELECT g.id, g.code, g.boundary FROM grid_grid g
     WHERE g.boundary && (SELECT ST_Expand(ST_SetSRID(ST_Extent(pt)::geometry, 4326), %(expand)s) FROM input)
@@ -126,7 +167,8 @@ WITH input AS (
     ) inside ON true
     LEFT JOIN LATERAL (
         SELECT g.id FROM nearby g
-        WHERE inside.id IS NULL AND ST_DWithin(g.boundary::geography, input.pt::geography, %(snap)s)
+        WHERE inside.id IS NULL AND ST_DWithin(g.boundary, input.pt, %(expand)s)
+          AND ST_DWithin(g.boundary::geography, input.pt::geography, %(snap)s)
         ORDER BY ST_Distance(g.boundary::geography, input.pt::geography), g.code LIMIT 1
     ) near ON true
 )
@@ -134,18 +176,28 @@ INSERT INTO patrols_trackpoint (patrol_id, recorded_at, location, accuracy_m, gr
 SELECT %(patrol)s, t, pt, a, grid_id,
        CASE WHEN f = 'out_of_window' THEN f WHEN grid_id IS NULL THEN 'outside' ELSE f END
 FROM located
-ON CONFLICT (patrol_id, recorded_at) DO NOTHING
-RETURNING recorded_at
+RETURNING id, flag
 """
 
-# The stored points the speed check must see again: from the last kept point before
-# `since` (the context) to the end.
+# The stored points the speed check must see again, from the last kept point before
+# `since` (the context) on, but only when one of them is already flagged for speed or is
+# too fast from the one before it: usually none is, and nothing comes back to Python.
+# Times as epoch seconds: floats cost less to read.
 _RECHECK_SQL = """
-SELECT id, recorded_at, ST_X(location), ST_Y(location), flag FROM patrols_trackpoint
-WHERE patrol_id = %(patrol)s AND recorded_at >= coalesce(
-    (SELECT max(recorded_at) FROM patrols_trackpoint
-     WHERE patrol_id = %(patrol)s AND recorded_at < %(since)s AND flag = ''),
-    %(since)s)
+WITH candidates AS (
+    SELECT id, recorded_at, location, flag,
+           ST_DistanceSphere(lag(location) OVER w, location) AS step,
+           extract(epoch FROM recorded_at - lag(recorded_at) OVER w) AS seconds
+    FROM patrols_trackpoint
+    WHERE patrol_id = %(patrol)s AND flag IN ('', 'speed') AND recorded_at >= coalesce(
+        (SELECT max(recorded_at) FROM patrols_trackpoint
+         WHERE patrol_id = %(patrol)s AND recorded_at < %(since)s AND flag = ''),
+        %(since)s)
+    WINDOW w AS (ORDER BY recorded_at)
+)
+SELECT id, extract(epoch FROM recorded_at)::float8, ST_X(location), ST_Y(location), flag
+FROM candidates
+WHERE EXISTS (SELECT 1 FROM candidates WHERE flag = 'speed' OR step > %(max_speed)s * seconds)
 ORDER BY recorded_at
 """
 
@@ -192,78 +244,80 @@ WITH kept AS (
     FROM patrols_trackpoint WHERE patrol_id = %(patrol)s
 )
 UPDATE patrols_patrol SET track = line.track, distance_m = line.metres,
+    track_display = ST_Simplify(line.track, %(display_tolerance)s, true),
     point_count = counts.n, flagged_count = counts.flagged
 FROM line, counts WHERE id = %(patrol)s
 RETURNING distance_m, point_count, flagged_count
 """
 
 
-def ingest(patrol, points, *, now) -> IngestResult:
-    """Store parsed points for `patrol` (locked by the caller) and rebuild its track."""
+def ingest(patrol, points, *, now, batch_json=None) -> IngestResult:
+    """Store parsed points for `patrol` (locked by the caller) and rebuild its track.
+
+    `batch_json` is the JSON text the points were parsed from, {"points": [...]}, when
+    the caller has it (an upload's body): PostgreSQL reads it as it is, instead of a copy
+    encoded again."""
     skew = timedelta(seconds=settings.PATROL_CLOCK_SKEW_SECONDS)
-    earliest = patrol.started_at - skew
-    latest = min(patrol.ended_at or now, now) + skew
-    max_accuracy = settings.PATROL_MAX_ACCURACY_M
-    times, lons, lats, accuracies, flags = [], [], [], [], []
-    for recorded_at, lon, lat, accuracy in points:
-        times.append(recorded_at)
-        lons.append(lon)
-        lats.append(lat)
-        accuracies.append(accuracy)
-        if not earliest <= recorded_at <= latest:
-            flags.append(PointFlag.OUT_OF_WINDOW.value)
-        elif accuracy is not None and accuracy > max_accuracy:
-            flags.append(PointFlag.INACCURATE.value)
-        else:
-            flags.append(PointFlag.KEPT.value)
     snap = settings.GRID_SNAP_DISTANCE_M
-    mid_lat = math.radians(sum(lats) / len(lats))
+    mid_lat = math.radians(points[len(points) // 2][2])
     params = {
         "patrol": patrol.pk,
-        "times": times,
-        "lons": lons,
-        "lats": lats,
-        "accuracies": accuracies,
-        "flags": flags,
+        "batch": batch_json if batch_json is not None else _as_json(points),
+        "earliest": patrol.started_at - skew,
+        "latest": min(patrol.ended_at or now, now) + skew,
+        "max_accuracy": settings.PATROL_MAX_ACCURACY_M,
         "snap": snap,
         "expand": snap * _DEG_PER_M / max(math.cos(mid_lat), 0.01) * 1.01,
     }
     connection.ensure_connection()
-    # Server-side binding on Django's own connection (same transaction): each statement
-    # is prepared once per connection, which saves its planning on every upload.
+    # Server-side binding on Django's own connection (same transaction). The statements
+    # are marked for preparing, which takes effect when the database settings enable
+    # prepared statements (OPTIONS prepare_threshold; Django leaves them off by default
+    # for the sake of connection poolers) and then saves their planning on each upload.
     with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_INSERT_SQL, params, prepare=True)
-        stored = [row[0] for row in cursor.fetchall()]
+        try:
+            cursor.execute(_INSERT_SQL, params, prepare=True)
+        except psycopg.errors.DataException:
+            # A time Python read but PostgreSQL does not (an exotic ISO 8601 form).
+            raise ValidationError({"points": _("recorded_at 请使用 2024-05-01T09:30:00+08:00 这样的格式")}) from None
+        stored = dict(cursor.fetchall())  # id -> flag
         if not stored:
-            return IngestResult(received=len(points), stored=0, flagged=0)
-        new_flags = _recheck_speed(cursor, patrol.pk, since=min(stored), new=set(stored))
-        cursor.execute(_REBUILD_SQL, {"patrol": patrol.pk}, prepare=True)
+            return IngestResult(len(points), 0, 0, patrol.distance_m, patrol.point_count, patrol.flagged_count)
+        # From the batch's first point on: the speed of each point depends on the ones before.
+        speeding = _recheck_speed(cursor, patrol.pk, since=points[0][0], new=stored)
+        cursor.execute(_REBUILD_SQL, {"patrol": patrol.pk, "display_tolerance": DISPLAY_TOLERANCE_DEG}, prepare=True)
         patrol.distance_m, patrol.point_count, patrol.flagged_count = cursor.fetchone()
-    return IngestResult(received=len(points), stored=len(stored), flagged=sum(1 for f in new_flags if f))
+    flagged = speeding + sum(1 for flag in stored.values() if flag)
+    return IngestResult(len(points), len(stored), flagged, patrol.distance_m, patrol.point_count, patrol.flagged_count)
 
 
-def _recheck_speed(cursor, patrol_id, *, since, new) -> list[str]:
-    """Flag impossible jumps from `since` on; returns the flags of the new points."""
-    cursor.execute(_RECHECK_SQL, {"patrol": patrol_id, "since": since}, prepare=True)
+def _as_json(points) -> str:
+    sent = [
+        {"recorded_at": t.isoformat(), "lon": lon, "lat": lat, "accuracy": accuracy} for t, lon, lat, accuracy in points
+    ]
+    return json.dumps({"points": sent})
+
+
+def _recheck_speed(cursor, patrol_id, *, since, new) -> int:
+    """Flag impossible jumps from `since` on; returns how many of the `new` points (ids)
+    are too fast. Each point is compared with the last point kept before it."""
     max_speed = settings.PATROL_MAX_SPEED_MPS
-    changed_ids, changed_flags, new_flags = [], [], []
-    last = None  # (time, lon, lat) of the last kept point
-    for point_id, recorded_at, lon, lat, flag in cursor.fetchall():
-        if flag in ("", PointFlag.SPEED):
-            seconds = (recorded_at - last[0]).total_seconds() if last else 0
-            too_fast = last is not None and _metres(last[1], last[2], lon, lat) > max_speed * seconds
-            verdict = PointFlag.SPEED.value if too_fast else ""
-            if verdict != flag:
-                changed_ids.append(point_id)
-                changed_flags.append(verdict)
-            flag = verdict
-            if not too_fast:
-                last = (recorded_at, lon, lat)
-        if recorded_at in new:
-            new_flags.append(flag)
+    cursor.execute(_RECHECK_SQL, {"patrol": patrol_id, "since": since, "max_speed": max_speed}, prepare=True)
+    changed_ids, changed_flags, speeding = [], [], 0
+    last = None  # (epoch seconds, lon, lat) of the last kept point
+    for point_id, seconds, lon, lat, flag in cursor.fetchall():
+        too_fast = last is not None and _metres(last[1], last[2], lon, lat) > max_speed * (seconds - last[0])
+        verdict = PointFlag.SPEED.value if too_fast else ""
+        if verdict != flag:
+            changed_ids.append(point_id)
+            changed_flags.append(verdict)
+        if not too_fast:
+            last = (seconds, lon, lat)
+        elif point_id in new:
+            speeding += 1
     if changed_ids:
         cursor.execute(_REFLAG_SQL, {"ids": changed_ids, "flags": changed_flags}, prepare=True)
-    return new_flags
+    return speeding
 
 
 def _metres(lon1, lat1, lon2, lat2) -> float:

@@ -233,15 +233,17 @@ def hazard_new(request):
     inspection = None
     inspection_id = request.GET.get("inspection") or request.POST.get("inspection")
     if inspection_id and str(inspection_id).isdigit():
-        inspection = (
-            selectors.inspections_for(request.user).filter(pk=inspection_id, officer=request.user).first()
-        )
+        inspection = selectors.inspections_for(request.user).filter(pk=inspection_id, officer=request.user).first()
     initial = {
         "inspection": inspection.pk if inspection else None,
         "patrol": (inspection.patrol_id if inspection else None) or _active_patrol_id(request.user),
     }
     if inspection is not None:
-        problems = [item["label"] for item in inspection.place.place_type.checklist if inspection.answers.get(item["key"]) == "problem"]
+        problems = [
+            item["label"]
+            for item in inspection.place.place_type.checklist
+            if inspection.answers.get(item["key"]) == "problem"
+        ]
         initial["description"] = "；".join(problems)
     form = HazardForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -361,7 +363,7 @@ def log_new(request):
 
 @_supervisors_only
 def supervise_tracks(request):
-    form = TrackFilterForm(request.GET or None)
+    form = TrackFilterForm(request.GET or None, initial={"date": timezone.localdate()})
     day = form.day()
     start, end = selectors.local_day_bounds(day)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -406,7 +408,7 @@ _COVERAGE_LABELS = {
 
 @_supervisors_only
 def supervise_coverage(request):
-    form = CoverageForm(request.GET or None)
+    form = CoverageForm(request.GET or None, initial={"date": timezone.localdate(), "period": "day"})
     first, last = form.days()
     rows = selectors.coverage(first, last)
     counts = {status: 0 for status in _COVERAGE_LABELS}
@@ -442,10 +444,11 @@ def supervise_statistics(request):
     form = StatisticsForm(request.GET)
     form.is_valid()
     data = form.cleaned_data
+    if not request.GET:  # show the period the figures are for
+        form = StatisticsForm(initial={"start": data["start"], "end": data["end"], "by": data["by"]})
     rows, total = [], None
     if not form.errors:
         start, end = selectors.local_day_bounds(data["start"], data["end"])
         rows, total = selectors.statistics(start, end, by=data["by"])
     context = {"form": form, "rows": rows, "total": total, "by": data.get("by", "officer"), "period": data}
     return render(request, "patrols/supervise_statistics.html", context)
-

@@ -66,7 +66,7 @@ def category_choices():
     english = (get_language() or "").startswith("en")
     categories = Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code")
     choices, keywords = [("", _("请选择问题类别"))], {}
-    for (kind, _major), members in groupby(categories, key=lambda c: (c.kind, c.major_code)):
+    for _group, members in groupby(categories, key=lambda c: (c.kind, c.major_code)):
         members = list(members)
         group = f"{members[0].get_kind_display()} · {members[0].major_name}"
         options = []

@@ -10,12 +10,17 @@ from cases.models import Case, CaseState, Category
 # enough that a point no longer picks out one doorway.
 PUBLIC_MAP_DECIMALS = 3
 
+# The newest cases first (the reported_at index, read backwards), at most %(limit)s.
 _RECENT_CASES_SQL = f"""
-SELECT round(ST_X(c.location)::numeric, %(decimals)s)::float8 AS lon,
-       round(ST_Y(c.location)::numeric, %(decimals)s)::float8 AS lat,
-       k.name, k.name_en, c.state = %(closed)s AS closed, count(*) AS n
-  FROM {Case._meta.db_table} c JOIN {Category._meta.db_table} k ON k.id = c.category_id
- WHERE c.reported_at >= %(since)s AND c.state <> ALL(%(hidden)s)
+WITH recent AS (
+  SELECT location, category_id, state FROM {Case._meta.db_table}
+   WHERE reported_at >= %(since)s AND state <> ALL(%(hidden)s)
+   ORDER BY reported_at DESC LIMIT %(limit)s
+)
+SELECT round(ST_X(r.location)::numeric, %(decimals)s)::float8 AS lon,
+       round(ST_Y(r.location)::numeric, %(decimals)s)::float8 AS lat,
+       k.name, k.name_en, r.state = %(closed)s AS closed, count(*) AS n
+  FROM recent r JOIN {Category._meta.db_table} k ON k.id = r.category_id
  GROUP BY 1, 2, 3, 4, 5
  ORDER BY 1, 2, 3, 5
 """
@@ -24,10 +29,14 @@ SELECT round(ST_X(c.location)::numeric, %(decimals)s)::float8 AS lon,
 _HIDDEN_STATES = [CaseState.VOIDED, CaseState.MERGED]
 
 
-def recent_case_features(now, days, *, english=False) -> dict:
-    """Cases reported in the last `days` days as a GeoJSON FeatureCollection of coarse
-    points: per ~100 m cell, category and open/closed, how many. Nothing else: no
-    number, no text, no date, no person. One query."""
+def recent_case_features(now, days, limit, *, english=False) -> dict:
+    """The newest cases (at most `limit`) reported in the last `days` days, as a GeoJSON
+    FeatureCollection of coarse points: per ~100 m cell, category and open/closed, how
+    many. Nothing else: no number, no text, no date, no person. One query.
+
+    The collection's `cases` says how many cases it counts, `limited` whether older ones
+    in the period were left out (a map of tens of thousands of dots helps nobody, and a
+    phone would have to download them)."""
     with connection.cursor() as cursor:
         cursor.execute(
             _RECENT_CASES_SQL,
@@ -36,6 +45,7 @@ def recent_case_features(now, days, *, english=False) -> dict:
                 "closed": CaseState.CLOSED,
                 "since": now - timedelta(days=days),
                 "hidden": _HIDDEN_STATES,
+                "limit": limit,
             },
         )
         rows = cursor.fetchall()
@@ -51,4 +61,5 @@ def recent_case_features(now, days, *, english=False) -> dict:
         }
         for lon, lat, name, name_en, closed, count in rows
     ]
-    return {"type": "FeatureCollection", "features": features}
+    cases = sum(feature["properties"]["count"] for feature in features)
+    return {"type": "FeatureCollection", "features": features, "cases": cases, "limited": cases >= limit}

@@ -3,6 +3,7 @@ result, and see on a map what the district is working on."""
 
 import json
 import math
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -40,6 +41,9 @@ from public.tracking import (
     trackable_case,
 )
 
+MY_CASES_PER_PAGE = 20
+# Part of the public map's cache key: change it when the GeoJSON's layout changes.
+MAP_LAYOUT = "2"
 REPORTED_SALT = "public.reported"
 # The result page is for the moment after sending; the tracking page is for later.
 REPORTED_MAX_AGE = 24 * 3600
@@ -50,6 +54,11 @@ def _rate_limited(request, retry_after):
     response = render(request, "public/rate_limited.html", {"minutes": minutes}, status=429)
     response["Retry-After"] = str(retry_after)
     return response
+
+
+def _to_tracking_form(number):
+    """Back to the look-up, the number filled in: the case page needs the phone check."""
+    return redirect(f"{reverse('public:track')}?{urlencode({'number': number[:16]})}")
 
 
 def _signed_in(request):
@@ -170,8 +179,18 @@ class TrackView(View):
         return redirect("public:case", number=case.number)
 
     def _render(self, request, form, status=200):
-        mine = [(case, PUBLIC_STATUS[case.state]) for case in my_cases(request.user)]
-        context = {"form": form, "my_cases": mine}
+        # Pages without a count: a resident's list is short, and counting costs a scan.
+        number = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
+        number = max(number, 1)
+        start = (number - 1) * MY_CASES_PER_PAGE
+        rows = list(my_cases(request.user)[start : start + MY_CASES_PER_PAGE + 1])
+        context = {
+            "form": form,
+            "my_cases": [(case, PUBLIC_STATUS[case.state]) for case in rows[:MY_CASES_PER_PAGE]],
+            "page_number": number,
+            "next_page": number + 1 if len(rows) > MY_CASES_PER_PAGE else None,
+            "previous_page": number - 1 if number > 1 else None,
+        }
         return render(request, self.template_name, context, status=status)
 
 
@@ -194,7 +213,7 @@ class CaseStatusView(View):
     def get(self, request, number):
         case = trackable_case(request, number)
         if case is None:
-            return redirect(f"{reverse('public:track')}?number={number[:16]}")
+            return _to_tracking_form(number)
         return _case_page(request, case)
 
 
@@ -202,7 +221,7 @@ class RateView(View):
     def post(self, request, number):
         case = trackable_case(request, number)
         if case is None:
-            return redirect(f"{reverse('public:track')}?number={number[:16]}")
+            return _to_tracking_form(number)
         form = RateForm(request.POST)
         if not form.is_valid():
             return _case_page(request, case, form, status=400)
@@ -266,6 +285,7 @@ class MapView(TemplateView):
                     "count": _("%(count)s 件"),
                     "loading": _("正在加载…"),
                     "loaded": _("近 %(days)s 天共 %(count)s 件投诉和上报"),
+                    "limited": _("近 %(days)s 天最新的 %(count)s 件投诉和上报"),
                     "failed": _("数据加载失败，请刷新页面重试"),
                 },
                 "days": settings.PUBLIC_MAP_DAYS,
@@ -277,10 +297,12 @@ class MapView(TemplateView):
 class MapDataView(View):
     def get(self, request):
         english = (get_language() or "").startswith("en")
-        key = f"public-map:{connection.settings_dict['NAME']}:{'en' if english else 'zh'}"
+        days, limit = settings.PUBLIC_MAP_DAYS, settings.PUBLIC_MAP_MAX_CASES
+        # The database (test runs may share the Redis), the body's layout and what it holds.
+        key = f"public-map:{connection.settings_dict['NAME']}:{MAP_LAYOUT}:{'en' if english else 'zh'}:{days}:{limit}"
         body = cache.get(key)
         if body is None:
-            features = recent_case_features(timezone.now(), settings.PUBLIC_MAP_DAYS, english=english)
+            features = recent_case_features(timezone.now(), days, limit, english=english)
             body = json.dumps(features, ensure_ascii=False, separators=(",", ":")).encode()
             cache.set(key, body, settings.PUBLIC_MAP_CACHE_SECONDS)
         response = HttpResponse(body, content_type="application/geo+json")

@@ -6,10 +6,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from deadlines.calendar import fraction_used, remaining
 from deadlines.models import TimeBasis
-from legalaid.models import ApplicationState
+from legalaid.models import Application, ApplicationState, PapersRequest
+from legalaid.selectors import papers_request_of
+from legalaid.workflow import TRANSITIONS
 
 register = template.Library()
 
@@ -66,8 +69,10 @@ def countdown(application):
 
 
 @register.filter
-def papers_countdown(papers_request):
-    if papers_request is None or not papers_request.is_pending:
+def papers_countdown(value):
+    """The papers still owed by an application (given itself or its papers request)."""
+    papers_request = papers_request_of(value) if isinstance(value, Application) else value
+    if not isinstance(papers_request, PapersRequest) or not papers_request.is_pending:
         return ""
     return badge(papers_request.due_at, papers_request.requested_at, TimeBasis.CALENDAR, _("补充材料"))
 
@@ -75,3 +80,23 @@ def papers_countdown(papers_request):
 @register.filter
 def due_countdown(due_at, label=""):
     return badge(due_at, None, TimeBasis.CALENDAR, label)
+
+
+_EVENT_LABELS = {
+    "submit": _lazy("提交申请"),
+    "papers_reminder": _lazy("提醒补交材料"),
+    "papers_overdue": _lazy("补充材料逾期"),
+    "papers_lapsed": _lazy("逾期未补充材料，视为撤回"),
+    "deadline_warning": _lazy("时限预警"),
+    "deadline_overdue": _lazy("时限已过"),
+    "objection_deadline_warning": _lazy("异议审查时限预警"),
+    "objection_deadline_overdue": _lazy("异议审查超期"),
+    "agreement_deadline_warning": _lazy("委托协议时限预警"),
+    "agreement_deadline_overdue": _lazy("委托协议超期"),
+}
+
+
+@register.filter
+def event_label(event):
+    transition = TRANSITIONS.get(event.action)
+    return transition.label if transition else _EVENT_LABELS.get(event.action, event.action)

@@ -156,6 +156,13 @@
     return sending[id];
   }
 
+  /* Flush until the queue is empty (a batch in flight may leave newer points behind). */
+  function drain(id) {
+    return flush(id).then(function (moved) {
+      return moved && load(id).length ? drain(id) : moved;
+    });
+  }
+
   function flushAll() {
     return Promise.all(queuedPatrols().map(flush));
   }
@@ -238,8 +245,8 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       form.querySelector("button").disabled = true;
-      // Send what is queued first; if the phone is offline the queue waits for later.
-      flush(id).then(function () {
+      // Send everything queued first; if the phone is offline the queue waits for later.
+      drain(id).then(function () {
         form.submit();
       });
     });

@@ -81,7 +81,8 @@
         }).addTo(map);
         document.getElementById("legend-open").textContent = interpolate(labels.count, { count: totals.open });
         document.getElementById("legend-closed").textContent = interpolate(labels.count, { count: totals.closed });
-        setStatus(interpolate(labels.loaded, { days: config.days, count: totals.open + totals.closed }));
+        var summary = collection.limited ? labels.limited : labels.loaded;
+        setStatus(interpolate(summary, { days: config.days, count: totals.open + totals.closed }));
       })
       .catch(function (error) {
         setStatus(labels.failed);

@@ -7,8 +7,8 @@
 
   var config = JSON.parse(document.getElementById("report-map-config").textContent);
   var labels = config.labels;
-  var lonInput = document.getElementById("id_location_lon");
-  var latInput = document.getElementById("id_location_lat");
+  var lonInput = document.querySelector("input[name=location_lon]");
+  var latInput = document.querySelector("input[name=location_lat]");
   var statusLine = document.getElementById("location-status");
   var map = null;
   var marker = null;

@@ -199,6 +199,12 @@ def test_the_list_is_scoped_filtered_and_paginated(clients, world, file_case):
     assert newest_first == [case.pk for case in reversed(home)]
 
 
+@pytest.mark.parametrize("moment", ["2026-01-15T11:56:16-22:32", "2026-02-14T16:49:25+22:08"])
+def test_offsets_python_takes_and_postgresql_does_not(clients, file_case, moment):
+    file_case()
+    assert clients.clerk.get(CASES, {"reported_after": moment}).json()["count"] == 1
+
+
 def test_work_queues(clients, world, file_case):
     case = file_case()
     queue = clients.officer.get(CASES, {"queue": "to_verify"}).json()
@@ -208,7 +214,16 @@ def test_work_queues(clients, world, file_case):
     assert "queue" in refused.json()["fields"]
 
 
-@pytest.mark.parametrize("params", [{"page": 99}, {"page": "x"}, {"state": "nope"}, {"reported_after": "soon"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": 99},
+        {"page": "x"},
+        {"state": "nope"},
+        {"reported_after": "soon"},
+        {"reported_after": "9999-12-31T23:59:59-01:00"},  # past year 9999 in UTC
+    ],
+)
 def test_bad_list_parameters(clients, file_case, params):
     file_case()
     response = clients.clerk.get(CASES, params)
@@ -304,6 +319,22 @@ def test_action_errors_are_403_409_and_400(clients, world, file_case):
     no_reason = clients.dispatcher.post(case_url(case, "return"), {"note": ""}, format="json")
     assert no_reason.status_code == 400  # input is checked before the state
     assert "note" in no_reason.json()["fields"]
+
+
+def test_the_answer_to_an_action_that_takes_the_case_out_of_scope(clients, world, file_case):
+    case = advance(file_case(), world, "accept")
+    response = clients.handler.post(case_url(case, "return"), {"note": "不属于本单位"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["state"] == CaseState.TO_DISPATCH
+    assert clients.handler.get(case_url(case)).status_code == 404  # no longer the unit's
+
+
+def test_a_report_outside_the_officers_own_grid(clients, world):
+    response = clients.officer.post(
+        CASES, new_case_body(world) | dict(zip(("lon", "lat"), point_in(world.away), strict=True)), format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["grid"]["id"] == world.away.pk
 
 
 def test_merge_into_a_case_the_caller_cannot_see_is_refused(clients, world, file_case):

@@ -6,6 +6,7 @@ filters and default limits."""
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 from django.utils import timezone
@@ -317,6 +318,13 @@ def test_a_request_in_both_formats(client, world, resident_report):
     assert request.find("agency_responsible").text is None  # an empty element
 
 
+def test_xml_stays_well_formed_whatever_the_text(client, world, resident_report):
+    case = resident_report()
+    Case.objects.filter(pk=case.pk).update(description="垂直制表\x0b与响铃\x07 <b>&amp;")
+    request = xml_of(get(client, f"requests/{case.number}", "xml")).find("request")
+    assert request.findtext("description") == "垂直制表与响铃 <b>&amp;"
+
+
 def test_status_unit_and_deadlines_follow_the_case(client, world, resident_report):
     case = advance(resident_report(), world, "dispatch")
     (shown,) = json_of(get(client, f"requests/{case.number}"))
@@ -365,6 +373,8 @@ def test_date_filters(client, world, resident_report):
     assert numbers(end_date=w3(now - timedelta(days=60))) == [cases[0].number]
     offset = (now - timedelta(days=11)).astimezone(timezone.get_current_timezone()).isoformat(timespec="seconds")
     assert numbers(start_date=offset) == [cases[2].number]
+    far_east = (now - timedelta(days=11)).astimezone(dt_timezone(timedelta(hours=22, minutes=8)))
+    assert numbers(start_date=far_east.isoformat(timespec="seconds")) == [cases[2].number]
 
 
 @pytest.mark.parametrize(

@@ -61,16 +61,24 @@ def test_a_decision_period_ending_in_the_national_day_holiday_runs_to_the_next_w
 def test_missing_papers_are_asked_once_and_the_seven_days_run_from_the_complete_file(law):
     application = apply_online(law, at=at("2026-09-30 10:00"))
     application = act(
-        application, "request_papers", law.coordinator, at=at("2026-09-30 15:00"), items=["labour_relation", "wage_evidence"]
+        application,
+        "request_papers",
+        law.coordinator,
+        at=at("2026-09-30 15:00"),
+        items=["labour_relation", "wage_evidence"],
     )
     assert application.state == "awaiting_papers" and clock(application) is None
     papers_request = PapersRequest.objects.get(application=application)
     assert papers_request.due_at == at("2026-10-15 23:59:59")  # 15 days, a Thursday
     assert clock(papers_request).due_at == papers_request.due_at
 
-    application = act(application, "supply_papers", law.resident, at=at("2026-10-09 09:00"), kind="labour_relation", files=[pdf()])
+    application = act(
+        application, "supply_papers", law.resident, at=at("2026-10-09 09:00"), kind="labour_relation", files=[pdf()]
+    )
     assert application.state == "awaiting_papers"  # wage evidence still missing
-    application = act(application, "supply_papers", law.resident, at=at("2026-10-12 09:00"), kind="wage_evidence", files=[photo()])
+    application = act(
+        application, "supply_papers", law.resident, at=at("2026-10-12 09:00"), kind="wage_evidence", files=[photo()]
+    )
     assert application.state == "submitted" and application.complete_at == at("2026-10-12 09:00")
     assert clock(application).due_at == at("2026-10-19 23:59:59")
     assert clock(papers_request) is None
@@ -162,8 +170,12 @@ def test_a_migrant_worker_is_assigned_within_half_a_day_and_the_papers_follow(la
     application = act(application, "accept", lawyer_user, at=at("2026-11-03 14:30"))
 
     with django_capture_on_commit_callbacks(execute=True):
-        application = act(application, "supply_papers", law.resident, at=at("2026-11-05 10:00"), kind="labour_relation", files=[pdf()])
-        application = act(application, "supply_papers", law.resident, at=at("2026-11-06 10:00"), kind="wage_evidence", files=[pdf()])
+        application = act(
+            application, "supply_papers", law.resident, at=at("2026-11-05 10:00"), kind="labour_relation", files=[pdf()]
+        )
+        application = act(
+            application, "supply_papers", law.resident, at=at("2026-11-06 10:00"), kind="wage_evidence", files=[pdf()]
+        )
     assert application.state == "in_progress"
     papers_request.refresh_from_db()
     assert papers_request.status == PapersRequest.Status.SUPPLIED and clock(papers_request) is None
@@ -201,7 +213,14 @@ def test_a_green_channel_assignment_late_by_the_afternoon_is_overdue(law):
 
 def test_papers_never_supplied_count_as_a_withdrawal(law):
     application = apply_online(law, groups=[], **HARDSHIP, at=at("2026-11-02 10:00"))
-    application = act(application, "request_papers", law.coordinator, at=at("2026-11-02 11:00"), items=["hardship"], due_on="2026-11-09")
+    application = act(
+        application,
+        "request_papers",
+        law.coordinator,
+        at=at("2026-11-02 11:00"),
+        items=["hardship"],
+        due_on="2026-11-09",
+    )
     papers_request = PapersRequest.objects.get(application=application)
     assert papers_request.due_at == at("2026-11-09 23:59:59")
     engine.sweep(now=papers_request.due_at + timedelta(minutes=1))
@@ -254,7 +273,9 @@ def test_a_refusal_is_written_with_reasons_and_an_objection_is_reviewed_within_f
     letter = refusal_letter(application, personal(application, law.coordinator))
     assert letter.startswith(b"%PDF") and len(letter) > 1000
 
-    application = act(application, "object", law.resident, at=at("2026-09-28 09:00"), reason="我家刚失业两人，收入已大幅下降。")
+    application = act(
+        application, "object", law.resident, at=at("2026-09-28 09:00"), reason="我家刚失业两人，收入已大幅下降。"
+    )
     assert application.state == "objected"
     objection = Objection.objects.get(application=application)
     assert objection.due_at == at("2026-10-08 23:59:59")  # + 5 = Sat 3 Oct in the holiday
@@ -262,7 +283,9 @@ def test_a_refusal_is_written_with_reasons_and_an_objection_is_reviewed_within_f
     assert "objection_deadline_overdue" in events(application)
     assert Notification.objects.filter(recipient=law.supervisor, title__contains="异议审查").exists()
 
-    application = act(application, "correct_refusal", law.supervisor, at=at("2026-10-09 10:00"), note="收入已变化，应予援助。")
+    application = act(
+        application, "correct_refusal", law.supervisor, at=at("2026-10-09 10:00"), note="收入已变化，应予援助。"
+    )
     assert application.state == "approved" and clock(objection) is None
     objection.refresh_from_db()
     assert objection.result == Objection.Result.CORRECTED

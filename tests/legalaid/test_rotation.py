@@ -47,7 +47,9 @@ def test_over_many_assignments_only_logged_skips_put_a_lawyer_more_than_one_ahea
         if n % 11 == 10:
             turn = suggest(application)
             chosen = next(c.lawyer for c in reversed(turn.candidates) if not c.blocked)
-            act(application, "assign", law.coordinator, lawyer=chosen.pk, override_reason="申请人与该律师同乡，沟通方便")
+            act(
+                application, "assign", law.coordinator, lawyer=chosen.pk, override_reason="申请人与该律师同乡，沟通方便"
+            )
         else:
             act(application, "assign", law.coordinator)
     tally = counts(law.labour)
@@ -64,13 +66,17 @@ def test_over_many_assignments_only_logged_skips_put_a_lawyer_more_than_one_ahea
 
 
 def test_a_conflict_of_interest_blocks_the_firm(law):
-    first = act(approved(law, applicant_name="李工人", applicant_id_number="440402199202021111"), "assign", law.coordinator)
+    first = act(
+        approved(law, applicant_name="李工人", applicant_id_number="440402199202021111"), "assign", law.coordinator
+    )
     firm = first.lawyer.firm
     # Now 李工人 is the other side: the firm that acted for them may not act against them.
     application = approved(law, other_party="李工人", other_party_id_number="440402199202021111")
     turn = suggest(application)
     blocked = {c.lawyer.pk for c in turn.candidates if c.conflict}
-    assert blocked == set(Lawyer.objects.filter(firm=firm, specialisms__contains=["labour"]).values_list("pk", flat=True))
+    assert blocked == set(
+        Lawyer.objects.filter(firm=firm, specialisms__contains=["labour"]).values_list("pk", flat=True)
+    )
     assert turn.suggestion.lawyer.firm != firm
     with pytest.raises(ValidationError) as raised:
         act(application, "assign", law.coordinator, lawyer=first.lawyer.pk, override_reason="坚持指派")

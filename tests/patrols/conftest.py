@@ -73,7 +73,9 @@ def walk(lon, lat, start, *, count, step_m=10.0, every_s=10, bearing_deg=0.0, ac
     one every `every_s` seconds from `start`, as the API takes them."""
     east, north = math.sin(math.radians(bearing_deg)), math.cos(math.radians(bearing_deg))
     return [
-        point_at(*offset(lon, lat, east * step_m * i, north * step_m * i), start + timedelta(seconds=every_s * i), accuracy)
+        point_at(
+            *offset(lon, lat, east * step_m * i, north * step_m * i), start + timedelta(seconds=every_s * i), accuracy
+        )
         for i in range(count)
     ]
 

@@ -38,7 +38,9 @@ def test_an_officers_day_through_the_api(beat, api):
     patrol_id = started.json()["id"]
     patrol = Patrol.objects.get(pk=patrol_id)
     points = walk(lon, lat, patrol.started_at + timedelta(seconds=1), count=12, step_m=10, every_s=1)
-    points = [{**p, "recorded_at": (patrol.started_at + timedelta(seconds=i)).isoformat()} for i, p in enumerate(points)]
+    points = [
+        {**p, "recorded_at": (patrol.started_at + timedelta(seconds=i)).isoformat()} for i, p in enumerate(points)
+    ]
     upload = client.post(f"/api/v1/patrols/{patrol_id}/points/", {"points": points}, format="json")
     assert upload.status_code == 200
     body = upload.json()
@@ -137,7 +139,9 @@ def test_coverage_and_statistics_are_for_supervisors(beat, api, patrol):
     assert coverage.status_code == 200
     home = next(row for row in coverage.json() if row["code"] == beat.home.code)
     assert home["status"] == "covered" and home["officers"] == [beat.officer.display_name]
-    week = supervisor.get(f"/api/v1/patrols/coverage/?community={beat.home.community.code}&start=2024-01-01&end=2024-01-07")
+    week = supervisor.get(
+        f"/api/v1/patrols/coverage/?community={beat.home.community.code}&start=2024-01-01&end=2024-01-07"
+    )
     assert week.status_code == 200 and {row["days"] for row in week.json()} == {7}
     assert supervisor.get("/api/v1/patrols/coverage/?start=2024-01-01&end=2024-03-01").status_code == 400
     assert supervisor.get("/api/v1/patrols/coverage/?start=2024-01-05&end=2024-01-01").status_code == 400
@@ -152,7 +156,10 @@ def test_coverage_and_statistics_are_for_supervisors(beat, api, patrol):
 
 def test_places_are_scoped_to_the_officers_grids(beat, api):
     away = Place.objects.create(
-        name="远处的学校", place_type=beat.shop.place_type, grid=beat.neighbour, location=beat.neighbour.boundary.centroid
+        name="远处的学校",
+        place_type=beat.shop.place_type,
+        grid=beat.neighbour,
+        location=beat.neighbour.boundary.centroid,
     )
     mine = api(beat.officer).get("/api/v1/places/").json()
     assert [p["id"] for p in mine["results"]] == [beat.shop.pk]
@@ -219,7 +226,12 @@ def test_places_are_imported_from_csv_by_supervisors(beat, api):
     upload = io.BytesIO(csv_text.encode())
     upload.name = "places.csv"
     checked = api(beat.supervisor).post("/api/v1/places/import/", {"file": upload}, format="multipart")
-    assert checked.status_code == 200 and checked.json() == {"created": 1, "updated": 0, "committed": False, "errors": []}
+    assert checked.status_code == 200 and checked.json() == {
+        "created": 1,
+        "updated": 0,
+        "committed": False,
+        "errors": [],
+    }
     assert not Place.objects.filter(code="P-1").exists()
     upload.seek(0)
     done = api(beat.supervisor).post("/api/v1/places/import/", {"file": upload, "commit": True}, format="multipart")

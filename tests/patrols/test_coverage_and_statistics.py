@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from grid.models import Grid
 from patrols.models import GridPatrolRequirement
-from patrols.selectors import coverage, local_day_bounds, statistics, tracks_geojson, TrackFilter
+from patrols.selectors import TrackFilter, coverage, local_day_bounds, statistics, tracks_geojson
 from patrols.services import (
     check_in,
     check_out,
@@ -35,7 +35,9 @@ def patrol_in(officer, lon, lat, *, start, minutes=20, step_m=10):
     """A shift with one patrol walking north from (lon, lat), one point a minute."""
     check_in(officer, lon=lon, lat=lat, at=start - timedelta(minutes=5))
     patrol = start_patrol(officer, at=start)
-    record_points(patrol, officer, walk(lon, lat, start + timedelta(seconds=30), count=minutes, step_m=step_m, every_s=60))
+    record_points(
+        patrol, officer, walk(lon, lat, start + timedelta(seconds=30), count=minutes, step_m=step_m, every_s=60)
+    )
     end_patrol(patrol, officer, at=start + timedelta(minutes=minutes))
     check_out(officer, lon=lon, lat=lat, at=start + timedelta(minutes=minutes + 1))
     patrol.refresh_from_db()
@@ -149,7 +151,10 @@ def test_the_day_map_shows_each_patrol_simplified_and_filters(beat):
     import json
 
     every = json.loads(tracks_geojson(TrackFilter(start, end)))
-    assert [f["properties"]["officer"] for f in every["features"]] == [beat.officer.username, beat.other_officer.username]
+    assert [f["properties"]["officer"] for f in every["features"]] == [
+        beat.officer.username,
+        beat.other_officer.username,
+    ]
     straight = every["features"][0]
     # a straight walk north: simplified down to its two ends
     assert straight["geometry"]["type"] == "LineString" and len(straight["geometry"]["coordinates"]) == 2

@@ -20,6 +20,7 @@ from patrols.services import (
 from tests.factories import photo
 from tests.patrols.conftest import offset
 
+
 def all_ok(place):
     return {item["key"]: "ok" for item in place.place_type.checklist}
 
@@ -117,7 +118,9 @@ def test_an_inspection_cannot_claim_someone_elses_patrol(beat):
 
 def test_a_visit_counts_in_the_grid_of_its_position_or_the_officers_own(beat):
     here = offset(*beat.start, north_m=5)
-    visit = record_visit(beat.officer, address="港湾大道 3 号 2 栋 301", summary="独居老人，身体良好", lon=here[0], lat=here[1])
+    visit = record_visit(
+        beat.officer, address="港湾大道 3 号 2 栋 301", summary="独居老人，身体良好", lon=here[0], lat=here[1]
+    )
     assert visit.grid == beat.home and visit.kind == Visit.Kind.HOUSEHOLD
     earlier = timezone.now() - timedelta(hours=3)
     typed_later = record_visit(beat.officer, address="港湾大道 5 号", summary="宣传防诈骗", at=earlier)

@@ -165,7 +165,9 @@ def test_others_may_not_re_inspect_or_escalate(beat, hazard):
 
 def test_a_serious_hazard_becomes_a_case_at_once(beat, patrol):
     lon, lat = beat.start
-    hazard = record_hazard(beat.officer, description="外墙瓷砖脱落，随时坠落", lon=lon, lat=lat, severity=Severity.SERIOUS)
+    hazard = record_hazard(
+        beat.officer, description="外墙瓷砖脱落，随时坠落", lon=lon, lat=lat, severity=Severity.SERIOUS
+    )
     hazard.refresh_from_db()
     assert hazard.state == HazardState.ESCALATED
     assert hazard.case.state == CaseState.TO_FILE and hazard.case.category.code == "9901"

@@ -1,8 +1,8 @@
 """The landing page and the public map: coarse points, no personal data, cached."""
 
 import json
-from types import SimpleNamespace
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
@@ -101,3 +101,15 @@ def test_map_data_is_one_query_then_served_from_the_cache(client, world, django_
     _report(world, "缓存期间的新投诉")
     with django_assert_num_queries(0):
         assert client.get(MAP_DATA).content == first
+
+
+def test_the_map_shows_only_the_newest_cases_beyond_its_limit(client, world, settings):
+    settings.PUBLIC_MAP_MAX_CASES = 2
+    now = timezone.now()
+    _report(world, "最早", grid=world.away, at=now - timedelta(days=3))
+    _report(world, "较新", at=now - timedelta(days=2))
+    _report(world, "最新", at=now - timedelta(days=1))
+    collection = json.loads(client.get(MAP_DATA).content)
+    assert (collection["cases"], collection["limited"]) == (2, True)
+    (feature,) = collection["features"]  # both newest are in the home grid's cell
+    assert feature["properties"]["count"] == 2

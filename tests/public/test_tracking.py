@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cases.models import CasePhoto, CaseSource, CaseState
+from cases.models import CasePhoto, CaseSource
 from cases.services import act, report
 from tests.cases.conftest import advance
 from tests.factories import point_in
@@ -211,7 +211,9 @@ def test_guessing_one_case_from_many_addresses_is_limited_too(public_case, phone
     assert _track(Client(REMOTE_ADDR=fresh_address()), public_case.number, phone).status_code == 429
 
 
-def test_the_case_page_takes_a_bounded_number_of_queries(client, world, public_case, phone, django_assert_max_num_queries):
+def test_the_case_page_takes_a_bounded_number_of_queries(
+    client, world, public_case, phone, django_assert_max_num_queries
+):
     case = advance(public_case, world, "accept")
     case = act(case, "feedback", world.handler, note="已清运", photos=[jpeg_with_gps("a.jpg"), jpeg_with_gps("b.jpg")])
     advance(case, world, "close")
@@ -233,3 +235,25 @@ def resident_case(world, django_capture_on_commit_callbacks):
             lat=lat,
             description="楼下垃圾没人收",
         )
+
+
+def test_my_complaints_come_a_page_at_a_time(client, world, django_assert_max_num_queries):
+    lon, lat = point_in(world.home)
+    numbers = [
+        report(
+            actor=world.resident,
+            source=CaseSource.RESIDENT,
+            category=world.garbage,
+            lon=lon,
+            lat=lat,
+            description=f"{n}",
+        ).number
+        for n in range(25)
+    ]
+    client.force_login(world.resident)
+    # Session, user, roles, one page of cases (no count), and what the header needs.
+    with django_assert_max_num_queries(8):
+        first = client.get(TRACK).content.decode()
+    assert numbers[-1] in first and numbers[4] not in first and "?page=2" in first
+    second = client.get(TRACK + "?page=2").content.decode()
+    assert numbers[4] in second and numbers[-1] not in second and "?page=1" in second and "?page=3" not in second

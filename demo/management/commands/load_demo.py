@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from cases.models import CaseState
 from demo.cases import DEFAULT_CASE_COUNT, cases_by_state, load_demo_cases
 from demo.external import load_demo_external_system
+from demo.legalaid import load_demo_legalaid
 from demo.mediation import load_demo_mediation
 from demo.patrols import load_demo_patrols
 from demo.units import load_demo_units
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         timing = f" (built in {time.monotonic() - started:.0f} s)" if created else ""
         self.stdout.write(f"案件 / cases{timing}: {by_state or '-'}")
         self.stdout.write(f"人民调解 / mediation: {load_demo_mediation()}")
+        self.stdout.write(f"法律援助 / legal aid: {load_demo_legalaid()}")
         self.stdout.write(f"外部系统 / external system: {load_demo_external_system()}")
         self.stdout.write(load_demo_patrols())
         self.stdout.write(f"演示账号 / demo logins (password: {DEMO_PASSWORD}):")

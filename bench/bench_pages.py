@@ -1,0 +1,157 @@
+"""Server time of the dashboard and the list pages, against a bare Django view (the floor).
+
+    GAOXIN_DB_NAME=gaoxin_bench .venv/bin/python bench/bench_pages.py
+
+Needs a database filled by bench/generate_cases.py (a million cases) and its demo logins
+(load_demo). Each page goes through django.test.Client: URL routing, every middleware,
+the session, the view and its template, as a browser's request would, without the network.
+The floor is a view returning a small JSON through the same client, session and
+middleware: what any page costs before it does anything. Ours and the floor are timed
+alternately on each round, so load from other processes falls on both alike.
+
+The dashboard is measured the way people see it, with its figures in the cache (they are
+recomputed in the background, dashboard.figures); the time to compute them afresh, which
+only the first page after a deploy pays, is printed as well. The public case map is
+measured from its cache and cold.
+"""
+
+import argparse
+import sys
+import time
+import types
+
+from common import print_row, summary, timed_pair
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.test import Client
+from django.urls import clear_url_caches, include, path
+from django.utils import timezone
+
+from accounts.models import User
+from cases.models import Case, CaseSource, CaseState
+from dashboard import figures, selectors
+
+DASHBOARD_TARGET_MS = 100
+LIST_TARGET_MS = 50
+
+
+def floor_view(request):
+    return JsonResponse({"ok": True})
+
+
+def signed_in_view(request):
+    """The floor plus what every staff page does first: the session, the user, the roles."""
+    return JsonResponse({"roles": sorted(request.user.roles)})
+
+
+def install_floor_url():
+    urls = types.ModuleType("bench_pages_urls")
+    urls.urlpatterns = [
+        path("bench-floor/", floor_view),
+        path("bench-signed-in/", signed_in_view),
+        path("", include(settings.ROOT_URLCONF)),
+    ]
+    sys.modules[urls.__name__] = urls
+    settings.ROOT_URLCONF = urls.__name__
+    clear_url_caches()
+
+
+def client_for(username):
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def get(client, url):
+    response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+
+
+def measure(name, client, url, rounds, target):
+    ours, floor = timed_pair(
+        lambda: get(client, url), lambda: get(client, "/bench-floor/"), [()] * rounds, warmup=min(20, rounds // 5)
+    )
+    ours_summary, floor_summary = summary(ours), summary(floor)
+    if target is None:
+        print_row(name, ours_summary, floor_summary)
+    else:
+        verdict = "ok" if ours_summary["p95"] < target else "OVER"
+        print_row(name, ours_summary, floor_summary, f"(target p95 < {target} ms: {verdict})")
+    return ours_summary
+
+
+def cold_ms(function, rounds):
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=200, help="requests per page (default 200)")
+    parser.add_argument("--cold-rounds", type=int, default=5, help="fresh computations of the figures (default 5)")
+    args = parser.parse_args()
+
+    # Keep the figures in the cache for the whole run: no background refresh is queued
+    # (no worker serves this database), and warm means warm.
+    settings.DASHBOARD_CACHE_SECONDS = 3600
+    settings.PUBLIC_MAP_CACHE_SECONDS = 3600
+    install_floor_url()
+    total = Case.objects.count()
+    print(f"database {connection.settings_dict['NAME']}: {total:,} cases; {args.rounds} requests per page")
+
+    chief, dispatcher = client_for("chief"), client_for("dispatcher")
+    officer, handler, resident = client_for("officer001"), client_for("handler"), client_for("resident")
+    anonymous = Client()
+    public_case = (
+        Case.objects.filter(source=CaseSource.RESIDENT, reporter__isnull=True, state=CaseState.CLOSED)
+        .exclude(reporter_phone="")
+        .order_by("-reported_at")
+        .first()
+    )
+    tracker = Client()
+    tracker.post("/track/", {"number": public_case.number, "reporter_phone": public_case.reporter_phone})
+
+    print("\ncomputing the dashboard's figures afresh (what the background refresh does):")
+    fresh = cold_ms(lambda: selectors.all_figures(timezone.now()), args.cold_rounds)
+    print(f"  all figures: median {summary(fresh)['p50']:.0f} ms, slowest of {len(fresh)} {max(fresh):.0f} ms")
+    figures.refresh_figures()
+    cache.delete(figures.cache_key("queues", *sorted(User.objects.get(username="chief").roles)))
+
+    print()
+    measure("bare view, signed in (session, user, roles)", chief, "/bench-signed-in/", args.rounds, None)
+    measure("dashboard (chief)", chief, "/dashboard/", args.rounds, DASHBOARD_TARGET_MS)
+    measure("dashboard grid counts JSON", chief, "/dashboard/grid-counts.json", args.rounds, LIST_TARGET_MS)
+    lists = [
+        ("queue to_file (chief)", chief, "/cases/queues/to_file/"),
+        ("queue to_close (chief)", chief, "/cases/queues/to_close/"),
+        ("queue to_dispatch (dispatcher)", dispatcher, "/cases/queues/to_dispatch/"),
+        ("queue approvals (dispatcher)", dispatcher, "/cases/queues/approvals/"),
+        ("queue to_verify (officer001)", officer, "/cases/queues/to_verify/"),
+        ("queue to_handle (handler)", handler, "/cases/queues/to_handle/"),
+        ("officer home (officer001)", officer, "/cases/officer/"),
+        ("case search, no filter (chief)", chief, "/cases/search/"),
+        ("case search, overdue (dispatcher)", dispatcher, "/cases/search/?overdue=on"),
+        ("my complaints (resident)", resident, "/track/"),
+        ("public case page (phone checked)", tracker, f"/track/{public_case.number}/"),
+        ("public map GeoJSON (cached)", anonymous, "/map/cases.geojson"),
+    ]
+    for name, client, url in lists:
+        measure(name, client, url, args.rounds, LIST_TARGET_MS)
+
+    settings.PUBLIC_MAP_CACHE_SECONDS = 0
+    print()
+    measure("public map GeoJSON (cold, no cache)", anonymous, "/map/cases.geojson", max(args.rounds // 10, 10), None)
+
+    for client in (chief, dispatcher, officer, handler, resident, tracker):
+        client.logout()
+
+
+if __name__ == "__main__":
+    main()
