@@ -339,10 +339,10 @@ def hazard_escalate(request, pk):
 @_officers_only
 def visit_new(request):
     form = VisitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if _run(request, form, lambda: services.record_visit(request.user, **form.cleaned_data)):
-            messages.success(request, _("走访已记录"))
-            return redirect("patrols:today")
+    recorded = request.method == "POST" and form.is_valid()
+    if recorded and _run(request, form, lambda: services.record_visit(request.user, **form.cleaned_data)):
+        messages.success(request, _("走访已记录"))
+        return redirect("patrols:today")
     recent = selectors.visits_for(request.user).defer("grid__boundary")[:5]
     return render(request, "patrols/record_form.html", {"form": form, "kind": "visit", "recent": recent})
 
@@ -350,10 +350,10 @@ def visit_new(request):
 @_officers_only
 def log_new(request):
     form = WorkLogForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if _run(request, form, lambda: services.log_work(request.user, **form.cleaned_data)):
-            messages.success(request, _("日志已记录"))
-            return redirect("patrols:today")
+    recorded = request.method == "POST" and form.is_valid()
+    if recorded and _run(request, form, lambda: services.log_work(request.user, **form.cleaned_data)):
+        messages.success(request, _("日志已记录"))
+        return redirect("patrols:today")
     recent = selectors.work_log_for(request.user).defer("grid__boundary")[:5]
     return render(request, "patrols/record_form.html", {"form": form, "kind": "log", "recent": recent})
 
