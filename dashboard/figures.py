@@ -7,7 +7,8 @@ than DASHBOARD_CACHE_SECONDS shows them all the same (the page says when they ar
 and has a Celery task compute fresh ones, one task at a time however many screens look.
 Only a page that finds none (the first after a deploy, or after nobody looked for
 KEEP_FACTOR intervals) computes them itself. A viewer's queue counts are cheap (index-only
-counts) and cached per set of roles for one interval."""
+counts) and cached per set of roles for one interval: command-centre roles see the whole
+district, so the counts depend on the roles alone."""
 
 import logging
 from datetime import timedelta
@@ -40,13 +41,31 @@ def refresh_figures() -> dict:
 
 
 def current_figures() -> dict:
+    return figures_and_queues(None)[0]
+
+
+def figures_and_queues(user) -> tuple[dict, list[dict]]:
+    """The figures, and the user's queue counts (none without a user), in one round trip
+    to the cache when both are there."""
     seconds = settings.DASHBOARD_CACHE_SECONDS
-    figures = cache.get(cache_key("figures")) if seconds > 0 else None
+    if seconds <= 0:
+        return refresh_figures(), selectors.queue_counts(user) if user else []
+    figures_key = cache_key("figures")
+    queues_key = cache_key("queues", *sorted(user.roles)) if user else None
+    found = cache.get_many([key for key in (figures_key, queues_key) if key])
+    figures = found.get(figures_key)
     if figures is None:
-        return refresh_figures()
-    if timezone.now() - figures["computed_at"] > timedelta(seconds=seconds):
+        figures = refresh_figures()
+    elif timezone.now() - figures["computed_at"] > timedelta(seconds=seconds):
         _refresh_in_the_background(seconds)
-    return figures
+    if user is None:
+        return figures, []
+    queues = found.get(queues_key)
+    if queues is None:
+        # Counted from the state index alone (index-only scans): cheap, so done here.
+        queues = selectors.queue_counts(user)
+        cache.set(queues_key, queues, int(seconds))
+    return figures, queues
 
 
 def _refresh_in_the_background(seconds):
@@ -58,17 +77,3 @@ def _refresh_in_the_background(seconds):
         refresh_dashboard.apply_async(retry=False)
     except Exception:  # broker down: these figures stay on screen, with their time
         logger.warning("could not queue the dashboard refresh; showing figures from the cache")
-
-
-def queue_counts(user) -> list[dict]:
-    """The viewer's queues and how many cases wait in each. Command-centre roles see the
-    whole district, so the counts depend on the roles alone."""
-    seconds = settings.DASHBOARD_CACHE_SECONDS
-    if seconds <= 0:
-        return selectors.queue_counts(user)
-    key = cache_key("queues", *sorted(user.roles))
-    counts = cache.get(key)
-    if counts is None:
-        counts = selectors.queue_counts(user)
-        cache.set(key, counts, int(seconds))
-    return counts

@@ -1,6 +1,7 @@
 """The command centre's dashboard: the grid map by open and overdue cases, today's, this
 week's and this month's KPIs, trend charts, and the queues waiting for the viewer."""
 
+from django.conf import settings
 from django.contrib.auth.mixins import AccessMixin
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -12,7 +13,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from cases.selectors import DISTRICT_ROLES
-from dashboard.figures import current_figures, queue_counts
+from dashboard.figures import KEEP_FACTOR, cache_key, current_figures, figures_and_queues
 
 CENTRE_ROLES = DISTRICT_ROLES
 PERIOD_LABELS = {"today": gettext_lazy("今日"), "week": gettext_lazy("本周"), "month": gettext_lazy("本月")}
@@ -35,8 +36,8 @@ class DashboardView(CentreOnly, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        figures = current_figures()
-        queues = [{**item, "url": reverse("cases:queue", args=[item["name"]])} for item in queue_counts(user)]
+        figures, queue_counts = figures_and_queues(user)
+        queues = [{**item, "url": reverse("cases:queue", args=[item["name"]])} for item in queue_counts]
         kpis = [{**card, "label": PERIOD_LABELS[card["period"]]} for card in figures["kpis"]]
         charts = {
             "flow": figures["flow"],
@@ -69,6 +70,9 @@ class DashboardView(CentreOnly, TemplateView):
         }
         return super().get_context_data(
             computed_at=figures["computed_at"],
+            # The rendered figures are cached with them: the same figures, the same HTML.
+            figures_key=cache_key("html", figures["computed_at"].isoformat()),
+            figures_seconds=max(int(settings.DASHBOARD_CACHE_SECONDS * KEEP_FACTOR), 0),
             kpis=kpis,
             charts=charts,
             categories=figures["categories"],

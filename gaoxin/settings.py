@@ -378,3 +378,12 @@ LEGALAID_CENTRE_NAME = env_str("GAOXIN_LEGALAID_CENTRE_NAME", "高新区法律�
 LEGALAID_REVIEW_AUTHORITY = env_str("GAOXIN_LEGALAID_REVIEW_AUTHORITY", "高新区司法局")
 # The schema's name for the papers' choice set, used by several legal-aid fields.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["LegalAidPaperKindEnum"] = "legalaid.models.PaperKind"
+# The schema's names for the patrols' choice sets that share a field name with others.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "HazardStateEnum": "patrols.models.HazardState",
+        "HazardSourceEnum": "patrols.models.HazardSource",
+        "VisitKindEnum": "patrols.models.Visit.Kind",
+        "WorkLogKindEnum": "patrols.models.WorkLogEntry.Kind",
+    }
+)

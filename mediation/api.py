@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
+from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -20,7 +21,7 @@ from api.permissions import ApiKeyScopes
 from api.views import AUTH_ERRORS, ApiView, error
 from mediation import casefile, selectors, services
 from mediation.errors import ActionNotAllowed
-from mediation.models import Committee, CouncilMember, DisputeSource, DisputeState
+from mediation.models import Committee, CouncilMember, Dispute, DisputeSource, DisputeState
 from mediation.serializers import (
     MediationApplySerializer,
     MediationCommitteeSerializer,
@@ -62,7 +63,7 @@ class PublicMediationView(MediationView):
 def _visible(request, pk):
     try:
         return selectors.dispute_detail(request.user, pk)
-    except selectors.Dispute.DoesNotExist as exc:
+    except Dispute.DoesNotExist as exc:
         raise exceptions.NotFound(_("纠纷不存在或不在您的权限范围内")) from exc
 
 
@@ -88,8 +89,11 @@ class DisputePagination(PageNumberPagination):
     max_page_size = 200
 
 
-class DisputeListView(MediationView):
+class DisputeListView(MediationView, GenericAPIView):
     parser_classes = [JSONParser]
+    pagination_class = DisputePagination
+    serializer_class = MediationDisputeSerializer
+    queryset = Dispute.objects.none()  # for the schema; the scoped list is in get()
 
     @extend_schema(
         operation_id="mediation_disputes_list",
@@ -100,7 +104,12 @@ class DisputeListView(MediationView):
         ),
         tags=TAGS,
         parameters=[MediationDisputeListQuerySerializer],
-        responses={200: MediationDisputeSerializer(many=True), 400: error("查询参数无效"), **AUTH_ERRORS},
+        responses={
+            200: MediationDisputeSerializer(many=True),
+            400: error("查询参数无效"),
+            404: error("页码超出范围"),
+            **AUTH_ERRORS,
+        },
     )
     def get(self, request):
         query = MediationDisputeListQuerySerializer(data=request.query_params)
@@ -109,9 +118,8 @@ class DisputeListView(MediationView):
         disputes = selectors.dispute_list(
             request.user, queue=params.get("queue"), mine=params["mine"], search=params.get("q", "")
         )
-        paginator = DisputePagination()
-        page = paginator.paginate_queryset(disputes, request, view=self)
-        return paginator.get_paginated_response(MediationDisputeSerializer(page, many=True).data)
+        page = self.paginate_queryset(disputes)
+        return self.get_paginated_response(MediationDisputeSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="mediation_disputes_create",

@@ -4,6 +4,7 @@ not take 403s, actions the state does not allow 409s, bad input 400s with a mess
 field (the API's one error shape, api.exceptions)."""
 
 import django_filters
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -18,6 +19,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api.exceptions import ErrorSerializer
+from api.filters import DateTimeFilter
 from api.views import AUTH_ERRORS, ApiView, error
 from patrols import selectors, services
 from patrols.importer import import_places
@@ -89,11 +91,11 @@ class ListView(ApiView, GenericAPIView):
 
 
 def _after(field):
-    return django_filters.IsoDateTimeFilter(field_name=field, lookup_expr="gte", help_text="起始时间（含）")
+    return DateTimeFilter(field_name=field, lookup_expr="gte", help_text="起始时间（含）")
 
 
 def _before(field):
-    return django_filters.IsoDateTimeFilter(field_name=field, lookup_expr="lt", help_text="结束时间（不含）")
+    return DateTimeFilter(field_name=field, lookup_expr="lt", help_text="结束时间（不含）")
 
 
 class OfficerFilter(django_filters.FilterSet):
@@ -250,12 +252,20 @@ class PatrolPointsView(ApiView):
         responses={200: TrackUploadResultSerializer, 404: error("巡查不存在或不在权限范围内"), **_WRITE_ERRORS},
     )
     def post(self, request, pk):
-        patrol = _visible_patrol(request, pk)
         # The body as sent, read before DRF parses it, so PostgreSQL can read the very
         # points that were checked without them being encoded again.
         text = request.body.decode("utf-8", errors="replace")
         body = request.data if isinstance(request.data, dict) else {}
-        result = services.record_points(patrol, request.user, body.get("points"), batch_json=text)
+        # The service locks the patrol and lets its officer alone upload; only a refusal
+        # costs the look-up that puts "not visible" (404) before "not yours" (403) and
+        # "bad input" (400).
+        try:
+            result = services.record_points(pk, request.user, body.get("points"), batch_json=text)
+        except Patrol.DoesNotExist:
+            raise exceptions.NotFound() from None
+        except (PermissionDenied, ValidationError):
+            _visible_patrol(request, pk)
+            raise
         return Response(
             {
                 "received": result.received,
@@ -408,23 +418,22 @@ class PlaceImportView(ApiView):
         summary="从 CSV 导入场所",
         description=(
             "默认只检查；commit=true 时在没有任何问题的情况下一次性写入。有编号的行按编号更新已有场所。"
-            "有问题时返回 400，errors 按行号列出，不写入任何数据。仅督导人员。"
+            "有问题时返回 400，fields.file 按行号列出每个问题，不写入任何数据。仅督导人员。"
         ),
         tags=["places"],
         request={"multipart/form-data": PlaceImportSerializer},
-        responses={200: PlaceImportResultSerializer, 400: PlaceImportResultSerializer, **AUTH_ERRORS},
+        responses={200: PlaceImportResultSerializer, 400: error("文件有问题，按行号列出"), **AUTH_ERRORS},
     )
     def post(self, request):
         _require_supervision(request.user)
         body = _valid(PlaceImportSerializer, request.data)
         report = import_places(body["file"].read(), commit=body["commit"])
-        data = {
-            "created": report.created,
-            "updated": report.updated,
-            "committed": report.committed,
-            "errors": [{"line": line, "message": message} for line, message in report.errors],
-        }
-        return Response(data, status=status.HTTP_400_BAD_REQUEST if report.errors else status.HTTP_200_OK)
+        if report.errors:
+            lines = [
+                _("第 %(line)d 行：%(message)s") % {"line": line, "message": message} for line, message in report.errors
+            ]
+            raise exceptions.ValidationError({"file": lines})
+        return Response({"created": report.created, "updated": report.updated, "committed": report.committed})
 
 
 class InspectionFilter(OfficerFilter):
@@ -477,8 +486,8 @@ class HazardFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=HazardState.choices, help_text="状态，可重复")
     grid = django_filters.CharFilter(field_name="grid__code", help_text="网格编码")
     overdue = django_filters.BooleanFilter(method="filter_overdue", help_text="未整改且已过整改期限")
-    found_after = django_filters.IsoDateTimeFilter(field_name="found_at", lookup_expr="gte")
-    found_before = django_filters.IsoDateTimeFilter(field_name="found_at", lookup_expr="lt")
+    found_after = DateTimeFilter(field_name="found_at", lookup_expr="gte")
+    found_before = DateTimeFilter(field_name="found_at", lookup_expr="lt")
 
     def filter_overdue(self, queryset, name, value):
         overdue = {"state": HazardState.OPEN, "rectify_due__lt": timezone.now()}

@@ -275,10 +275,9 @@ class PlaceImportSerializer(serializers.Serializer):
 
 
 class PlaceImportResultSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    committed = serializers.BooleanField()
-    errors = serializers.ListField(child=serializers.DictField(), help_text=_("[{line, message}]"))
+    created = serializers.IntegerField(help_text=_("新增的场所数"))
+    updated = serializers.IntegerField(help_text=_("按编号更新的场所数"))
+    committed = serializers.BooleanField(help_text=_("已写入；false 表示只检查"))
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)

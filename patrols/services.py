@@ -3,7 +3,7 @@ checks who acts and on what, writes the record, and queues side effects on commi
 views, the API and the demo loader all call these."""
 
 import os
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
@@ -542,7 +542,16 @@ def _record_time(value, now, field, errors):
     """Records typed up later (offline) carry their own time; never in the future."""
     if value is None:
         return now
-    if timezone.is_naive(value) or value > now + timedelta(seconds=settings.PATROL_CLOCK_SKEW_SECONDS):
+    if timezone.is_naive(value):
+        errors[field] = _("时间须带时区")
+        return value
+    try:
+        # Python takes UTC offsets up to 24 hours, PostgreSQL up to 16.
+        value = value.astimezone(UTC)
+    except OverflowError:
+        errors[field] = _("日期时间超出范围")
+        return value
+    if value > now + timedelta(seconds=settings.PATROL_CLOCK_SKEW_SECONDS):
         errors[field] = _("时间不能晚于现在")
     return value
 

@@ -1,11 +1,11 @@
 """Track points in, a clean track out.
 
 A phone sends its positions in batches, in any order, possibly more than once (an offline
-queue retries until it hears an answer). `ingest` stores a batch with one INSERT … ON
-CONFLICT DO NOTHING (a point already stored is skipped, so a repeated upload changes
-nothing), placing every point in its grid in the same statement with the lookup rules of
-grid.lookup.locate. Points that cannot be trusted are stored but flagged, which keeps
-them out of the track, its distance and the grids the patrol is counted in:
+queue retries until it hears an answer). `ingest` stores a batch with one INSERT that
+skips the points already stored (so a repeated upload changes nothing) and places every
+point in its grid in the same statement, with the lookup rules of grid.lookup.locate.
+Points that cannot be trusted are stored but flagged, which keeps them out of the track,
+its distance and the grids the patrol is counted in:
 
 - out_of_window: timed before the patrol started or after it ended (beyond the clock skew
   PATROL_CLOCK_SKEW_SECONDS), or in the future;
@@ -18,8 +18,9 @@ them out of the track, its distance and the grids the patrol is counted in:
 
 The speed check depends on the points before each point, so a batch that lands in the
 middle of the stored points (an offline phone catching up) re-checks everything from its
-first point on. Then the track, distance and per-grid visits are rebuilt from the kept
-points in two statements.
+first point on. Then the track, its distance, the copy simplified for the map and the
+per-grid visits are rebuilt from the kept points in one statement. Usually that is all:
+two statements per upload; a batch with a jump to judge costs two more.
 """
 
 import json
@@ -158,7 +159,8 @@ WITH sent AS MATERIALIZED (
     WHERE t NOT IN (SELECT recorded_at FROM stored)
 ), nearby AS MATERIALIZED (
     SELECT g.id, g.code, g.boundary FROM grid_grid g
-    WHERE g.boundary && (SELECT ST_Expand(ST_SetSRID(ST_Extent(pt)::geometry, 4326), %(expand)s) FROM input)
+    WHERE g.boundary && (SELECT ST_Expand(ST_MakeEnvelope(min(lon), min(lat), max(lon), max(lat), 4326), %(expand)s)
+                         FROM sent)
 ), located AS (
     SELECT input.*, coalesce(inside.id, near.id) AS grid_id
     FROM input
@@ -179,12 +181,11 @@ FROM located
 RETURNING id, flag
 """
 
-# The stored points the speed check must see again, from the last kept point before
-# `since` (the context) on, but only when one of them is already flagged for speed or is
-# too fast from the one before it: usually none is, and nothing comes back to Python.
-# Times as epoch seconds: floats cost less to read.
-_RECHECK_SQL = """
-WITH candidates AS (
+# The points the speed check must see again: those that may be kept, from the last kept
+# point before `since` (the context) on, each with the distance and time from the one
+# before it.
+_CANDIDATES = """
+candidates AS (
     SELECT id, recorded_at, location, flag,
            ST_DistanceSphere(lag(location) OVER w, location) AS step,
            extract(epoch FROM recorded_at - lag(recorded_at) OVER w) AS seconds
@@ -195,10 +196,13 @@ WITH candidates AS (
         %(since)s)
     WINDOW w AS (ORDER BY recorded_at)
 )
+"""
+
+# Times as epoch seconds: floats cost less to read.
+_RECHECK_SQL = f"""
+WITH {_CANDIDATES}
 SELECT id, extract(epoch FROM recorded_at)::float8, ST_X(location), ST_Y(location), flag
-FROM candidates
-WHERE EXISTS (SELECT 1 FROM candidates WHERE flag = 'speed' OR step > %(max_speed)s * seconds)
-ORDER BY recorded_at
+FROM candidates ORDER BY recorded_at
 """
 
 _REFLAG_SQL = """
@@ -207,20 +211,16 @@ FROM unnest(%(ids)s::bigint[], %(flags)s::text[]) AS u(id, f)
 WHERE p.id = u.id
 """
 
-# The kept points in time order with the length of the step that reached each one; the
-# per-grid visits (a step counts in the grid it ends in) and the patrol's totals from them.
-_KEPT = """
-kept AS (
-    SELECT recorded_at, location, grid_id,
-           coalesce(ST_DistanceSphere(lag(location) OVER (ORDER BY recorded_at), location), 0) AS step_m
-    FROM patrols_trackpoint WHERE patrol_id = %(patrol)s AND flag = ''
-)
-"""
-
 # One statement: the grids' visits (a step counts in the grid it ends in) and the
-# patrol's track and totals, all from the kept points.
-_REBUILD_SQL = """
-WITH kept AS (
+# patrol's track and totals, all from the kept points. With check_speed, it first makes
+# sure no candidate is flagged for speed or too fast from the one before it (usually so:
+# then each point's last kept point is the one before it and every flag stands) and
+# otherwise writes nothing and returns no row, for the point-by-point check to run first.
+_REBUILD_SQL = f"""
+WITH {_CANDIDATES}, proceed AS (
+    SELECT NOT (%(check_speed)s AND EXISTS (
+        SELECT 1 FROM candidates WHERE flag = 'speed' OR step > %(max_speed)s * seconds)) AS ok
+), kept AS (
     SELECT recorded_at, location, grid_id,
            coalesce(ST_DistanceSphere(lag(location) OVER (ORDER BY recorded_at), location), 0) AS step_m
     FROM patrols_trackpoint WHERE patrol_id = %(patrol)s AND flag = ''
@@ -228,10 +228,11 @@ WITH kept AS (
     SELECT grid_id, min(recorded_at) AS first_at, max(recorded_at) AS last_at, count(*) AS n, sum(step_m) AS metres
     FROM kept WHERE grid_id IS NOT NULL GROUP BY grid_id
 ), gone AS (
-    DELETE FROM patrols_patrolgrid WHERE patrol_id = %(patrol)s AND grid_id NOT IN (SELECT grid_id FROM visits)
+    DELETE FROM patrols_patrolgrid
+    WHERE (SELECT ok FROM proceed) AND patrol_id = %(patrol)s AND grid_id NOT IN (SELECT grid_id FROM visits)
 ), saved AS (
     INSERT INTO patrols_patrolgrid (patrol_id, grid_id, first_seen_at, last_seen_at, point_count, distance_m)
-    SELECT %(patrol)s, grid_id, first_at, last_at, n, metres FROM visits
+    SELECT %(patrol)s, grid_id, first_at, last_at, n, metres FROM visits WHERE (SELECT ok FROM proceed)
     ON CONFLICT (patrol_id, grid_id) DO UPDATE SET
         first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at,
         point_count = excluded.point_count, distance_m = excluded.distance_m
@@ -246,7 +247,7 @@ WITH kept AS (
 UPDATE patrols_patrol SET track = line.track, distance_m = line.metres,
     track_display = ST_Simplify(line.track, %(display_tolerance)s, true),
     point_count = counts.n, flagged_count = counts.flagged
-FROM line, counts WHERE id = %(patrol)s
+FROM line, counts WHERE id = %(patrol)s AND (SELECT ok FROM proceed)
 RETURNING distance_m, point_count, flagged_count
 """
 
@@ -284,9 +285,21 @@ def ingest(patrol, points, *, now, batch_json=None) -> IngestResult:
         if not stored:
             return IngestResult(len(points), 0, 0, patrol.distance_m, patrol.point_count, patrol.flagged_count)
         # From the batch's first point on: the speed of each point depends on the ones before.
-        speeding = _recheck_speed(cursor, patrol.pk, since=points[0][0], new=stored)
-        cursor.execute(_REBUILD_SQL, {"patrol": patrol.pk, "display_tolerance": DISPLAY_TOLERANCE_DEG}, prepare=True)
-        patrol.distance_m, patrol.point_count, patrol.flagged_count = cursor.fetchone()
+        rebuild = {
+            "patrol": patrol.pk,
+            "since": points[0][0],
+            "max_speed": settings.PATROL_MAX_SPEED_MPS,
+            "display_tolerance": DISPLAY_TOLERANCE_DEG,
+            "check_speed": True,
+        }
+        cursor.execute(_REBUILD_SQL, rebuild, prepare=True)
+        totals = cursor.fetchone()
+        speeding = 0
+        if totals is None:  # a jump to judge: point by point, then the rebuild
+            speeding = _recheck_speed(cursor, patrol.pk, since=points[0][0], new=stored)
+            cursor.execute(_REBUILD_SQL, {**rebuild, "check_speed": False}, prepare=True)
+            totals = cursor.fetchone()
+        patrol.distance_m, patrol.point_count, patrol.flagged_count = totals
     flagged = speeding + sum(1 for flag in stored.values() if flag)
     return IngestResult(len(points), len(stored), flagged, patrol.distance_m, patrol.point_count, patrol.flagged_count)
 
@@ -302,7 +315,7 @@ def _recheck_speed(cursor, patrol_id, *, since, new) -> int:
     """Flag impossible jumps from `since` on; returns how many of the `new` points (ids)
     are too fast. Each point is compared with the last point kept before it."""
     max_speed = settings.PATROL_MAX_SPEED_MPS
-    cursor.execute(_RECHECK_SQL, {"patrol": patrol_id, "since": since, "max_speed": max_speed}, prepare=True)
+    cursor.execute(_RECHECK_SQL, {"patrol": patrol_id, "since": since}, prepare=True)
     changed_ids, changed_flags, speeding = [], [], 0
     last = None  # (epoch seconds, lon, lat) of the last kept point
     for point_id, seconds, lon, lat, flag in cursor.fetchall():

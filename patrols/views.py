@@ -43,6 +43,8 @@ _supervisors_only = roles_required(*SUPERVISION_ROLES, message=gettext_lazy("只
 # How the phone records a track: a point when this long has passed or the officer has
 # moved this far since the last one; a batch is sent at this size or this often.
 RECORDER = {"minIntervalSeconds": 10, "minMoveMetres": 15, "batchSize": 30, "flushSeconds": 30}
+# Tracks of one officer or one grid are looked at closely: about 2 m.
+STREET_TOLERANCE_DEG = 0.00002
 
 
 def _run(request, form, call):
@@ -379,6 +381,8 @@ def supervise_tracks(request):
     if filters.get("grid"):
         patrols = patrols.filter(grid_visits__grid__code=filters["grid"])
     query = {"date": day.isoformat(), **{k: filters[k] for k in ("officer", "grid") if filters.get(k)}}
+    if len(query) > 1:  # one officer's or one grid's patrols: shown at street level
+        query["tolerance"] = STREET_TOLERANCE_DEG
     context = {
         "form": form,
         "day": day,

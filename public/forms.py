@@ -62,10 +62,11 @@ class CategorySelect(forms.Select):
 
 
 def category_choices():
-    """(grouped choices, keywords per value) over the active categories."""
+    """(grouped choices, keywords per value, categories by value) over the active
+    categories, in one query."""
     english = (get_language() or "").startswith("en")
     categories = Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code")
-    choices, keywords = [("", _("请选择问题类别"))], {}
+    choices, keywords, by_value = [("", _("请选择问题类别"))], {}, {}
     for _group, members in groupby(categories, key=lambda c: (c.kind, c.major_code)):
         members = list(members)
         group = f"{members[0].get_kind_display()} · {members[0].major_name}"
@@ -75,8 +76,9 @@ def category_choices():
             options.append((str(category.pk), label))
             words = (category.name, category.name_en, category.code, category.major_name)
             keywords[str(category.pk)] = " ".join(word for word in words if word).lower()
+            by_value[category.pk] = category
         choices.append((group, options))
-    return choices, keywords
+    return choices, keywords, by_value
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -170,7 +172,7 @@ class ReportForm(forms.Form):
     def __init__(self, *args, now=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.now = time.time() if now is None else now
-        choices, keywords = category_choices()
+        choices, keywords, self.categories = category_choices()
         self.fields["category"].choices = choices
         self.fields["category"].widget = CategorySelect(keywords=keywords, choices=choices)
         self.fields["description"].widget.attrs["maxlength"] = 2000

@@ -8,6 +8,7 @@ phone number given with the report (remembered in the server-side session)."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CasePhoto, CaseState
@@ -92,7 +93,8 @@ def remember(session, case):
 def trackable_case(request, number):
     """The case `number` if this request may see it: its reporter's account, or a
     browser that passed the phone check; else None."""
-    case = Case.objects.select_related("category", "grid", "community").filter(number=number).first()
+    cases = Case.objects.select_related("category", "grid", "community").defer("grid__boundary")
+    case = cases.filter(number=number).first()
     if case is None:
         return None
     user = request.user
@@ -112,12 +114,12 @@ def find_by_phone(number, phone):
 
 
 def my_cases(user):
-    """A signed-in resident's own complaints, newest first."""
+    """A signed-in resident's own complaints, newest first, as dicts (number, state,
+    reported_at, category_name)."""
     if not user.is_authenticated:
         return Case.objects.none()
     return (
         Case.objects.filter(reporter=user)
-        .select_related("category")
-        .only("number", "state", "reported_at", "category__name", "category__name_en")
         .order_by("-reported_at")
+        .values("number", "state", "reported_at", category_name=F("category__name"))
     )

@@ -106,7 +106,7 @@ class ReportView(View):
             case = report(
                 actor=_signed_in(request),
                 source=CaseSource.RESIDENT,
-                category=data["category"],
+                category=form.categories[data["category"]],
                 lon=lon,
                 lat=lat,
                 description=data["description"],
@@ -149,7 +149,8 @@ class ReportedView(View):
             pk = signing.loads(token, salt=REPORTED_SALT, max_age=REPORTED_MAX_AGE)
         except signing.BadSignature:
             raise Http404 from None
-        case = get_object_or_404(Case.objects.select_related("grid", "community", "category"), pk=pk)
+        cases = Case.objects.select_related("grid", "community", "category").defer("grid__boundary")
+        case = get_object_or_404(cases, pk=pk)
         return render(request, "public/reported.html", {"case": case})
 
 
@@ -186,7 +187,7 @@ class TrackView(View):
         rows = list(my_cases(request.user)[start : start + MY_CASES_PER_PAGE + 1])
         context = {
             "form": form,
-            "my_cases": [(case, PUBLIC_STATUS[case.state]) for case in rows[:MY_CASES_PER_PAGE]],
+            "my_cases": [(case, PUBLIC_STATUS[case["state"]]) for case in rows[:MY_CASES_PER_PAGE]],
             "page_number": number,
             "next_page": number + 1 if len(rows) > MY_CASES_PER_PAGE else None,
             "previous_page": number - 1 if number > 1 else None,

@@ -17,6 +17,8 @@ BASELINE_MIGRATIONS = [
     ("deadlines.migrations.0002_china_holidays_2026_2027", "load"),
     ("cases.migrations.0002_starter_reference_data", "load"),
     ("cases.migrations.0004_escalation_ladder", "load"),
+    ("legalaid.migrations.0002_matter_types", "load"),
+    ("patrols.migrations.0002_place_types", "load"),
 ]
 
 

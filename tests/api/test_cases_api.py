@@ -14,6 +14,7 @@ from PIL import ExifTags, Image
 from rest_framework.test import APIClient
 
 from api.models import PhotoLocation
+from api.serializers import CaseSerializer
 from cases.models import Case, CasePhoto, CaseState
 from notifications.services import notify
 from tests.api.conftest import DEMO_KEY, make_api_key
@@ -203,6 +204,14 @@ def test_the_list_is_scoped_filtered_and_paginated(clients, world, file_case):
 def test_offsets_python_takes_and_postgresql_does_not(clients, file_case, moment):
     file_case()
     assert clients.clerk.get(CASES, {"reported_after": moment}).json()["count"] == 1
+
+
+def test_list_rows_have_the_documented_shape(clients, world, file_case):
+    case = advance(file_case(), world, "dispatch")
+    (row,) = clients.dispatcher.get(CASES).json()["results"]
+    detail = clients.dispatcher.get(case_url(case)).json()
+    assert set(row) == set(CaseSerializer().fields)
+    assert row == {key: detail[key] for key in row}  # the list's fields, as the detail gives them
 
 
 def test_work_queues(clients, world, file_case):

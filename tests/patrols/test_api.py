@@ -226,18 +226,17 @@ def test_places_are_imported_from_csv_by_supervisors(beat, api):
     upload = io.BytesIO(csv_text.encode())
     upload.name = "places.csv"
     checked = api(beat.supervisor).post("/api/v1/places/import/", {"file": upload}, format="multipart")
-    assert checked.status_code == 200 and checked.json() == {
-        "created": 1,
-        "updated": 0,
-        "committed": False,
-        "errors": [],
-    }
+    assert checked.status_code == 200 and checked.json() == {"created": 1, "updated": 0, "committed": False}
     assert not Place.objects.filter(code="P-1").exists()
     upload.seek(0)
     done = api(beat.supervisor).post("/api/v1/places/import/", {"file": upload, "commit": True}, format="multipart")
     assert done.json()["committed"] is True and Place.objects.get(code="P-1").grid == beat.home
     upload.seek(0)
     assert api(beat.officer).post("/api/v1/places/import/", {"file": upload}, format="multipart").status_code == 403
+    bad = io.BytesIO(f"code,name,type,lon,lat\nP-2,,shop,{lon},{lat}\n".encode())
+    bad.name = "bad.csv"
+    refused = api(beat.supervisor).post("/api/v1/places/import/", {"file": bad, "commit": True}, format="multipart")
+    assert refused.status_code == 400 and refused.json()["fields"]["file"] == ["第 2 行：名称不能为空"]
 
 
 def test_the_openapi_schema_documents_every_route(api, beat):

@@ -162,3 +162,16 @@ def test_the_officer_home_lists_hazards_to_reinspect(officer_client, beat):
     record_hazard(beat.officer, description="消防栓被遮挡", lon=lon, lat=lat)
     page = officer_client.get("/patrols/").content.decode()
     assert "消防栓被遮挡" in page and "继续巡查" in page
+
+
+def test_the_admin_edits_the_districts_data_and_shows_the_records(client, beat, patrol):
+    from accounts.models import User
+
+    record_points(patrol, beat.officer, walk(*beat.start, patrol.started_at + timedelta(seconds=5), count=4))
+    record_hazard(beat.officer, description="消防通道堵塞", lon=beat.start[0], lat=beat.start[1])
+    client.force_login(User.objects.create_superuser("patrol-admin", password="pw-for-tests-1"))
+    for model in ("placetype", "place", "gridpatrolrequirement", "dutyshift", "patrol", "hazard", "inspection"):
+        assert client.get(f"/admin/patrols/{model}/").status_code == 200, model
+    assert client.get(f"/admin/patrols/place/{beat.shop.pk}/change/").status_code == 200
+    assert client.get(f"/admin/patrols/patrol/{patrol.pk}/change/").status_code == 200
+    assert client.get("/admin/patrols/patrol/add/").status_code == 403
