@@ -246,6 +246,9 @@ LEAFLET_CONFIG = {
 # Point -> grid lookup: a point outside every grid but within this distance of one
 # snaps to the nearest grid; beyond it the point is rejected.
 GRID_SNAP_DISTANCE_M = env_float("GAOXIN_GRID_SNAP_DISTANCE_M", 200.0)
+# How long the grid map's data fingerprint (its ETag) is trusted without re-reading it;
+# saves through Django renew it at once, other writes show within this many seconds.
+GRID_FINGERPRINT_SECONDS = env_float("GAOXIN_GRID_FINGERPRINT_SECONDS", 10.0)
 
 LOGGING = {
     "version": 1,

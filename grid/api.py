@@ -1,4 +1,6 @@
 import hashlib
+import threading
+from collections import OrderedDict
 
 from django.core.cache import cache
 from django.db import connection
@@ -20,6 +22,30 @@ from grid.serializers import GridCollectionQuerySerializer, GridFeatureSerialize
 FEATURE_LAYOUT_VERSION = "1"
 # The key already changes with the data; the timeout only bounds what unused bodies cost.
 CACHED_BODY_SECONDS = 24 * 3600
+# A body is named by its digest and never changes, so each process keeps the last few it
+# served (about 50 KB each) and skips the cache's round trip for them.
+RECENT_BODIES = 16
+_recent_bodies: OrderedDict[str, bytes] = OrderedDict()
+_recent_lock = threading.Lock()
+
+
+def _cached_body(cache_key: str) -> bytes | None:
+    with _recent_lock:
+        body = _recent_bodies.get(cache_key)
+        if body is not None:
+            _recent_bodies.move_to_end(cache_key)
+            return body
+    body = cache.get(cache_key)
+    if body is not None:
+        _keep_recent(cache_key, body)
+    return body
+
+
+def _keep_recent(cache_key: str, body: bytes) -> None:
+    with _recent_lock:
+        _recent_bodies[cache_key] = body
+        while len(_recent_bodies) > RECENT_BODIES:
+            _recent_bodies.popitem(last=False)
 
 
 def can_see_officer_names(user) -> bool:
@@ -64,12 +90,13 @@ class GridCollectionView(APIView):
         etag = quote_etag(digest)
         response = get_conditional_response(request, etag=etag)
         if response is None:
-            body = cache.get(cache_key)
+            body = _cached_body(cache_key)
             if body is None:
                 grids = grid_features(grid_filter, tolerance=params["tolerance"], with_officers=with_officers)
                 data = GridFeatureSerializer(grids, many=True, context={"with_officers": with_officers}).data
                 body = JSONRenderer().render(data)
                 cache.set(cache_key, body, CACHED_BODY_SECONDS)
+                _keep_recent(cache_key, body)
             response = HttpResponse(body, content_type="application/json")
         response["ETag"] = etag
         # Clients may keep the body but must revalidate it; names of officers stay private.

@@ -1,7 +1,9 @@
 """Read queries over communities and grids, shared by the map page and the API."""
 
+import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc
@@ -88,7 +90,32 @@ _OFFICER_ROWS = (
 )
 
 
+# with_officers -> (fingerprint, monotonic time read, database); per process, see grid_data_fingerprint.
+_fingerprints: dict[bool, tuple[str, float, str]] = {}
+
+
+def forget_grid_fingerprints() -> None:
+    """After a commit that changed grids, communities or officers: this process reads the
+    fingerprint afresh on its next request."""
+    _fingerprints.clear()
+
+
 def grid_data_fingerprint(*, with_officers: bool) -> str:
+    """The fingerprint of the grid rows, kept in this process for GRID_FINGERPRINT_SECONDS:
+    reading it (a query, or even a cache round trip) costs more than serving a cached
+    body. Saves through Django in this process forget it at once (grid.signals); other
+    writes (other processes, raw SQL) show within that many seconds."""
+    seconds = settings.GRID_FINGERPRINT_SECONDS
+    now = time.monotonic()
+    kept = _fingerprints.get(with_officers)
+    if kept is not None and now - kept[1] < seconds and kept[2] == connection.settings_dict["NAME"]:
+        return kept[0]
+    fingerprint = read_grid_data_fingerprint(with_officers=with_officers)
+    _fingerprints[with_officers] = (fingerprint, now, connection.settings_dict["NAME"])
+    return fingerprint
+
+
+def read_grid_data_fingerprint(*, with_officers: bool) -> str:
     """A token that changes whenever the rows behind the grid features change.
 
     PostgreSQL stamps every row version with the id of the transaction that wrote it

@@ -25,6 +25,8 @@ BASELINE_MIGRATIONS = [
 def pytest_configure(config):
     from django.conf import settings
 
+    # A test's uncommitted grids must not leave their fingerprint to the next test.
+    settings.GRID_FINGERPRINT_SECONDS = 0
     # The default PBKDF2 hasher costs ~0.3 s a user; tests create hundreds.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.roles import Role
 from grid import api
 from grid.models import Grid, GridAssignment
+from grid.selectors import forget_grid_fingerprints
 
 pytestmark = pytest.mark.django_db
 
@@ -205,6 +206,41 @@ def test_a_cached_body_needs_only_the_fingerprint_query(client):
     with CaptureQueriesContext(connection) as queries:
         assert len(features(client.get(URL))) == GRID_COUNT
     assert len(queries) == 1, [query["sql"] for query in queries]
+
+
+@pytest.fixture
+def fingerprint_kept(settings):
+    settings.GRID_FINGERPRINT_SECONDS = 60
+    forget_grid_fingerprints()
+    yield
+    forget_grid_fingerprints()
+
+
+@pytest.mark.usefixtures("committed_db", "fingerprint_kept")
+def test_with_the_fingerprint_cached_a_cached_body_needs_no_query(client):
+    client.get(URL)
+    with CaptureQueriesContext(connection) as queries:
+        etag = client.get(URL)["ETag"]
+        assert client.get(URL, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert queries.captured_queries == []
+
+
+@pytest.mark.usefixtures("committed_db", "fingerprint_kept")
+def test_a_committed_save_shows_at_once_and_raw_sql_once_the_fingerprint_is_forgotten(client):
+    etag = client.get(URL)["ETag"]
+    grid = Grid.objects.order_by("code").first()
+    grid.name = "改名后的网格"
+    grid.save()  # autocommit: the receiver forgets the fingerprint
+    renamed = client.get(URL, HTTP_IF_NONE_MATCH=etag)
+    assert renamed.status_code == 200
+    assert "改名后的网格" in {feature["properties"]["name"] for feature in features(renamed)}
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE grid_grid SET name = '再次改名' WHERE id = %s", [grid.pk])
+    etag = renamed["ETag"]
+    assert client.get(URL, HTTP_IF_NONE_MATCH=etag).status_code == 304  # trusted for a while
+    forget_grid_fingerprints()  # what GRID_FINGERPRINT_SECONDS passing does
+    assert "再次改名" in {feature["properties"]["name"] for feature in features(client.get(URL))}
 
 
 def test_the_schema_documents_the_endpoint(client):
