@@ -169,12 +169,25 @@ class WorkLogForm(OptionalLocationForm):
 class DayForm(forms.Form):
     date = forms.DateField(label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("date"):
+            # A query without a date (a link with only the officer or the period) is about
+            # today: the field says so rather than showing an empty date.
+            data = data.copy()
+            data["date"] = timezone.localdate().isoformat()
+        super().__init__(data, *args, **kwargs)
+
     def day(self):
         return (self.is_valid() and self.cleaned_data.get("date")) or timezone.localdate()
 
 
 class TrackFilterForm(DayForm):
-    officer = forms.CharField(label=_("网格员"), required=False, max_length=150)
+    officer = forms.CharField(
+        label=_("网格员"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"list": "officer-choices", "autocomplete": "off"}),
+    )
     grid = forms.RegexField(label=_("网格编码"), regex=r"^\d{15}$", required=False)
 
 

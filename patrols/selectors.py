@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from accounts.scopes import officer_grid_ids
+from mediation.models import AGREED_OUTCOMES, DisputeSource
 from patrols.models import (
     DutyShift,
     Hazard,
@@ -342,7 +343,10 @@ MEASURES = (
     "visits",
 )
 
-# One row per countable fact in the period, with who and where; grouped below.
+# One row per countable fact in the period, with who and where; grouped below. Disputes
+# an officer reported are those of the work log (one resolved on the spot counts as
+# reported and resolved at once) and those reported to people's mediation from the grid
+# (resolved when the mediation ends in an agreement, counted in the period it ends).
 _FACTS_SQL = """
 SELECT p.officer_id, pg.grid_id, 'walk' AS measure, pg.patrol_id AS ref, pg.distance_m AS amount
   FROM patrols_patrolgrid pg JOIN patrols_patrol p ON p.id = pg.patrol_id
@@ -364,6 +368,13 @@ SELECT officer_id, grid_id, CASE WHEN dispute_resolved THEN 'dispute_resolved' E
   FROM patrols_worklogentry
   WHERE kind = 'dispute' AND logged_at >= %(start)s AND logged_at < %(end)s
 UNION ALL
+SELECT registered_by_id, grid_id, 'dispute', id, 1 FROM mediation_dispute
+  WHERE source = %(officer_source)s AND registered_at >= %(start)s AND registered_at < %(end)s
+UNION ALL
+SELECT registered_by_id, grid_id, 'dispute_mediated', id, 1 FROM mediation_dispute
+  WHERE source = %(officer_source)s AND outcome = ANY(%(agreed)s)
+    AND concluded_at >= %(start)s AND concluded_at < %(end)s
+UNION ALL
 SELECT officer_id, grid_id, 'visit', id, 1 FROM patrols_visit
   WHERE visited_at >= %(start)s AND visited_at < %(end)s
 """
@@ -377,7 +388,7 @@ _AGGREGATES = """
     count(*) FILTER (WHERE f.measure = 'hazard_rectified') AS hazards_rectified,
     count(*) FILTER (WHERE f.measure = 'hazard_escalated') AS hazards_escalated,
     count(*) FILTER (WHERE f.measure IN ('dispute', 'dispute_resolved')) AS disputes,
-    count(*) FILTER (WHERE f.measure = 'dispute_resolved') AS disputes_resolved,
+    count(*) FILTER (WHERE f.measure IN ('dispute_resolved', 'dispute_mediated')) AS disputes_resolved,
     count(*) FILTER (WHERE f.measure = 'visit') AS visits
 """
 
@@ -418,7 +429,8 @@ class StatisticsRow:
 def statistics(
     start: datetime, end: datetime, *, by: str = "officer", officer_id: int | None = None
 ) -> tuple[list[StatisticsRow], StatisticsRow]:
-    """Places inspected, hazards found and rectified, disputes, visits and km walked in
+    """Places inspected, hazards found and rectified, disputes reported and resolved
+    (work log and people's mediation), visits and km walked in
     [start, end), per officer, grid or community, and the totals; of one officer's work
     only, given `officer_id`. Grid and community count where the work was done, officers
     what they did anywhere."""
@@ -435,7 +447,14 @@ def statistics(
     SELECT NULL, '', '', {", ".join(f"t.{m}" for m in MEASURES)} FROM total t
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"start": start, "end": end, "officer": officer_id})
+        params = {
+            "start": start,
+            "end": end,
+            "officer": officer_id,
+            "officer_source": DisputeSource.GRID_OFFICER.value,
+            "agreed": sorted(outcome.value for outcome in AGREED_OUTCOMES),
+        }
+        cursor.execute(sql, params)
         rows = [StatisticsRow(*row[:3], *_measures(row[3:])) for row in cursor.fetchall()]
     total = next(row for row in rows if row.key is None)
     rows = sorted((row for row in rows if row.key is not None), key=lambda row: (row.code, row.name))

@@ -387,6 +387,7 @@ def supervise_tracks(request):
         "form": form,
         "day": day,
         "patrols": patrols,
+        "officers": selectors.officers_with_role().only("username", "first_name", "last_name"),
         "map_config": {
             "tracksUrl": f"{reverse('api-patrol-tracks')}?{urlencode(query)}",
             "gridsUrl": reverse("api-grids"),

@@ -6,6 +6,8 @@ import pytest
 from django.utils import timezone
 
 from grid.models import Grid
+from mediation.models import Committee, Dispute, DisputeState, Outcome
+from mediation.services import register
 from patrols.models import GridPatrolRequirement
 from patrols.selectors import TrackFilter, coverage, local_day_bounds, statistics, tracks_geojson
 from patrols.services import (
@@ -133,6 +135,46 @@ def test_statistics_per_officer_grid_and_community(beat):
     later_start, later_end = local_day_bounds(DAY + timedelta(days=7), DAY + timedelta(days=9))
     later = statistics(later_start, later_end)[1]
     assert (later.hazards_escalated, later.inspections, later.patrols) == (1, 0, 0)
+
+
+def test_disputes_reported_to_mediation_count_for_the_officer_and_the_grid(beat):
+    """Disputes an officer reports to people's mediation are disputes reported too;
+    one counts as resolved in the period its mediation ends in an agreement."""
+    Committee.objects.create(name="测试调委会", kind=Committee.Kind.COMMUNITY, community=beat.home.community)
+    parties = [
+        {"side": "applicant", "name": "陈居民", "phone": "13900000001"},
+        {"side": "respondent", "name": "李邻居", "phone": "13800005678"},
+    ]
+    reported = [
+        register(
+            actor=beat.officer,
+            source="grid_officer",
+            grid=beat.home,
+            dispute_type="neighbour",
+            summary=summary,
+            parties=[dict(p) for p in parties],
+            contact_phone="13900000001",
+            at=at(11),
+        )
+        for summary in ("楼上漏水", "噪音扰民")
+    ]
+    # the first ends in an agreement two days later (set directly: mediation's own steps are its tests')
+    Dispute.objects.filter(pk=reported[0].pk).update(
+        state=DisputeState.AGREED_WRITTEN,
+        outcome=Outcome.AGREED_WRITTEN,
+        concluded_at=at(15, day=DAY + timedelta(days=2)),
+    )
+    log_work(beat.officer, kind="dispute", content="停车纠纷，已调解", dispute_resolved=True, at=at(12))
+
+    start, end = local_day_bounds(DAY)
+    mine = next(row for row in statistics(start, end)[0] if row.key == beat.officer.pk)
+    assert (mine.disputes, mine.disputes_resolved) == (3, 1)
+    grid = next(row for row in statistics(start, end, by="grid")[0] if row.code == beat.home.code)
+    assert (grid.disputes, grid.disputes_resolved) == (3, 1)
+
+    week_start, week_end = local_day_bounds(DAY, DAY + timedelta(days=6))
+    week = statistics(week_start, week_end, officer_id=beat.officer.pk)[1]
+    assert (week.disputes, week.disputes_resolved) == (3, 2)
 
 
 def test_statistics_is_one_query(beat, django_assert_num_queries):

@@ -27,6 +27,8 @@ def test_the_officer_checks_in_starts_and_ends_a_patrol_from_the_page(officer_cl
     lon, lat = beat.start
     page = officer_client.get("/patrols/")
     assert page.status_code == 200 and "签到" in page.content.decode()
+    # disputes that need mediation are reported there (and count in the statistics)
+    assert 'href="/mediation/disputes/new/"' in page.content.decode()
 
     officer_client.post("/patrols/duty/check-in/", {"lon": lon, "lat": lat})
     assert DutyShift.objects.filter(officer=beat.officer, checked_out_at__isnull=True).exists()
@@ -145,6 +147,22 @@ def test_the_supervisor_pages_show_the_day(supervisor_client, beat, patrol):
     assert beat.home.name in stats and "合计" in stats
     bad = supervisor_client.get("/patrols/supervise/statistics/?start=2024-02-01&end=2024-01-01").content.decode()
     assert "结束日期不能早于起始日期" in bad
+
+
+def test_filters_without_a_date_show_today_and_the_week_is_seven_days(supervisor_client, beat, patrol):
+    record_points(patrol, beat.officer, walk(*beat.start, patrol.started_at + timedelta(seconds=5), count=8))
+    today = timezone.localdate()
+    week = supervisor_client.get("/patrols/supervise/coverage/?period=week").content.decode()
+    assert f'name="date" value="{today.isoformat()}"' in week
+    assert f"{today - timedelta(days=6):%Y-%m-%d} ~ {today:%Y-%m-%d}" in week
+    # patrolled today only: the week asks for a patrol every day
+    assert f'data-grid-code="{beat.home.code}" data-status="partial"' in week
+
+    tracks = supervisor_client.get(f"/patrols/supervise/?officer={beat.officer.username}").content.decode()
+    assert f'name="date" value="{today.isoformat()}"' in tracks and f'data-patrol-id="{patrol.pk}"' in tracks
+    # the officer field offers the officers by name
+    assert 'list="officer-choices"' in tracks
+    assert f'<option value="{beat.officer.username}">{beat.officer.display_name}</option>' in tracks
 
 
 def test_the_navigation_links_by_role(client, beat):
