@@ -17,6 +17,7 @@ from cases.kpis import HANDLED, kpi_breakdown, kpi_summary
 from cases.models import OPEN_STATES, Case, CaseState
 from cases.selectors import queue, queues_for
 from cases.workflow import QUEUES
+from mediation.selectors import dashboard_figures as mediation_figures
 
 FLOW_DAYS = 30
 ON_TIME_WEEKS = 12
@@ -198,4 +199,5 @@ def all_figures(now) -> dict:
         "on_time": weekly_on_time(now),
         "categories": by_category(now),
         "communities": by_community(now),
+        "mediation": mediation_figures(now),
     }

@@ -1,5 +1,6 @@
 """The command centre's dashboard: the grid map by open and overdue cases, today's, this
-week's and this month's KPIs, trend charts, and the queues waiting for the viewer."""
+week's and this month's KPIs, trend charts, people's mediation this year, and the queues
+waiting for the viewer."""
 
 from django.conf import settings
 from django.contrib.auth.mixins import AccessMixin
@@ -78,6 +79,8 @@ class DashboardView(CentreOnly, TemplateView):
             categories=figures["categories"],
             communities=figures["communities"],
             flow_rows=zip(figures["flow"]["days"], figures["flow"]["reported"], figures["flow"]["closed"], strict=True),
+            # Absent from figures cached before mediation joined the dashboard.
+            mediation_figures=figures.get("mediation"),
             queues=queues,
             map_config=map_config,
             **kwargs,

@@ -155,9 +155,11 @@ def log_consultation(*, actor, at=None, **params) -> Consultation:
         )
         if referral == Consultation.Referral.LEGAL_AID:
             consultation.application = _refer_to_legal_aid(actor, now, consultation, referral_params)
-        elif referral == Consultation.Referral.MEDIATION:
-            consultation.dispute_number = _refer_to_mediation(consultation, referral_params)
         consultation.save()
+        if referral == Consultation.Referral.MEDIATION:
+            # After the save: the dispute names the consultation it came from.
+            consultation.dispute_number = _refer_to_mediation(actor, now, consultation, referral_params)
+            consultation.save(update_fields=["dispute_number"])
     return consultation
 
 
@@ -182,28 +184,24 @@ def _refer_to_legal_aid(actor, now, consultation, params):
         ) from error
 
 
-def _refer_to_mediation(consultation, params) -> str:
-    """Register a people's-mediation dispute for the consultation (mediation.services).
-
-    Mediation has no source of its own for a legal adviser's referral, and registering at
-    the desk is the mediators' post, so the dispute is filed as the person's own
-    application, which they asked the adviser to make; the adviser's name is on it."""
+def _refer_to_mediation(actor, now, consultation, params) -> str:
+    """Register a people's-mediation dispute for the consultation (mediation.services) as
+    the adviser's referral: the adviser is its referrer and registrant (so they can follow
+    it), the consultation its referral document; the consultation keeps the number."""
     from mediation import services as mediation
 
     other_party = (params.get("other_party") or "").strip()
     if not other_party:
         raise ValidationError({"other_party": _("转人民调解须填写对方当事人")})
-    summary = _("%(question)s\n（社区法律顾问%(adviser)s %(day)s 转介）") % {
-        "question": consultation.question,
-        "adviser": consultation.adviser.user.display_name,
-        "day": f"{timezone.localdate(consultation.consulted_at):%Y-%m-%d}",
-    }
     try:
         dispute = mediation.register(
-            actor=None,
-            source="resident_online",
+            actor=actor,
+            at=now,
+            source="adviser",
+            referral_org=_("社区法律顾问 %(adviser)s") % {"adviser": consultation.adviser.user.display_name},
+            referral_number=_("法律咨询记录 %(id)s") % {"id": consultation.pk},
             dispute_type=_DISPUTE_TYPE_OF_TOPIC.get(consultation.topic, "other"),
-            summary=summary,
+            summary=consultation.question,
             claims=(params.get("claims") or "").strip(),
             community=consultation.community,
             contact_phone=consultation.person_phone,

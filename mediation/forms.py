@@ -4,6 +4,7 @@ the fields are optional here and the service says what is missing."""
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -31,6 +32,12 @@ _LONG = forms.Textarea(attrs={"rows": 6})
 
 def _text(label, widget=None, **kwargs):
     return forms.CharField(label=label, required=False, widget=widget, **kwargs)
+
+
+def _pick(label, choices, **kwargs):
+    """A choice that starts blank: what is recorded (a visit's findings, a court's ruling)
+    must be chosen, not left at whatever option comes first."""
+    return forms.ChoiceField(label=label, choices=[("", "—"), *choices], required=False, **kwargs)
 
 
 class ServiceForm(forms.Form):
@@ -88,10 +95,18 @@ class ApplyForm(ServiceForm):
             **{k: data[k] for k in ("dispute_type", "community", "address", "summary", "claims") if data[k]},
         }
 
+    # The service's parties: the applicant first, then the other side.
+    PARTY_PREFIXES = ("applicant", "respondent")
+
     def show_errors(self, error):
-        for field, messages in error.message_dict.items():
-            target = {"parties": None, "contact_phone": "applicant_phone"}.get(field, field)
-            self.add_error(target if target in self.fields else None, messages)
+        for field, errors in error.error_dict.items():
+            for problem in errors:
+                target = "applicant_phone" if field == "contact_phone" else field
+                if field == "parties":
+                    index = (problem.params or {}).get("index")
+                    prefix = self.PARTY_PREFIXES[index] if index in (0, 1) else ""
+                    target = f"{prefix}_{problem.code}"
+                self.add_error(target if target in self.fields else None, problem)
 
 
 class RegisterForm(ApplyForm):
@@ -174,13 +189,34 @@ class PeriodForm(forms.Form):
 
 
 class ActionForm(ServiceForm):
-    def __init__(self, dispute, *args, user=None, **kwargs):
+    """An action's form. Its querysets check what is posted; the options it shows come from
+    `choices` (selectors.ActionChoices), shared by every form of a page."""
+
+    def __init__(self, dispute, *args, user=None, choices=None, **kwargs):
         self.dispute, self.user = dispute, user
+        self.choices = choices or selectors.ActionChoices(dispute, user)
         super().__init__(*args, **kwargs)
         self.setup()
 
     def setup(self):
         """Scope the choices to this dispute."""
+
+
+def _offer(field, queryset, rows, label=str):
+    """Check posted values against `queryset`; show `rows`, already read for the page."""
+    field.queryset = queryset
+    options = [(row.pk, label(row)) for row in rows]
+    if field.empty_label is not None:  # single choice: the "nothing chosen" line first
+        options.insert(0, ("", field.empty_label))
+    field.choices = options
+
+
+def _name(user):
+    return user.display_name
+
+
+def _member_name(member):
+    return member.user.display_name
 
 
 def _choice(queryset, label, **kwargs):
@@ -199,8 +235,8 @@ class _LeadForm(ActionForm):
     note = _text(_("说明"), _TEXT)
 
     def setup(self):
-        self.fields["lead_mediator"].queryset = selectors.committee_mediators(self.dispute)
-        self.fields["lead_mediator"].label_from_instance = lambda user: user.display_name
+        mediators = selectors.committee_mediators(self.dispute)
+        _offer(self.fields["lead_mediator"], mediators, self.choices.mediators, _name)
 
 
 class AcceptForm(_LeadForm):
@@ -218,7 +254,8 @@ class TransferForm(ActionForm):
     note = _text(_("移交原因"), _TEXT)
 
     def setup(self):
-        self.fields["committee"].queryset = Committee.objects.filter(active=True).exclude(pk=self.dispute.committee_id)
+        others = Committee.objects.filter(active=True).exclude(pk=self.dispute.committee_id)
+        _offer(self.fields["committee"], others, self.choices.other_committees)
 
 
 class NoteForm(ActionForm):
@@ -243,11 +280,13 @@ class InviteCouncilForm(ActionForm):
     reason = _text(_("邀请理由"), _TEXT, max_length=500)
 
     def setup(self):
-        self.fields["member"].queryset = selectors.invitable_council(self.dispute)
-        self.fields["member"].label_from_instance = lambda m: (
-            f"{m.user.display_name}（{m.get_kind_display()}）{m.title} · {m.availability}"
+        _offer(
+            self.fields["member"],
+            selectors.invitable_council(self.dispute),
+            self.choices.invitable_council,
+            lambda m: f"{m.user.display_name}（{m.get_kind_display()}）{m.title} · {m.availability}",
         )
-        self.fields["consenting_parties"].queryset = self.dispute.parties.all()
+        _offer(self.fields["consenting_parties"], self.dispute.parties.all(), self.choices.parties)
 
 
 class ScheduleSessionForm(ActionForm):
@@ -258,12 +297,12 @@ class ScheduleSessionForm(ActionForm):
     council_members = _multiple(CouncilMember.objects.none(), _("参加的乡贤议事会成员"))
 
     def setup(self):
-        self.fields["mediators"].queryset = selectors.committee_mediators(self.dispute)
-        self.fields["mediators"].label_from_instance = lambda user: user.display_name
+        mediators = selectors.committee_mediators(self.dispute)
+        _offer(self.fields["mediators"], mediators, self.choices.mediators, _name)
         self.fields["mediators"].help_text = _("留空则为主调解员")
         invited = self.dispute.invitations.exclude(status=CouncilInvitation.Status.DECLINED).values("member_id")
-        self.fields["council_members"].queryset = CouncilMember.objects.filter(pk__in=invited).select_related("user")
-        self.fields["council_members"].label_from_instance = lambda m: m.user.display_name
+        council = CouncilMember.objects.filter(pk__in=invited)
+        _offer(self.fields["council_members"], council, self.choices.schedulable_council, _member_name)
         self.fields["council_members"].help_text = _("只能选择经全体当事人同意邀请的成员")
 
 
@@ -272,11 +311,14 @@ class _SessionForm(ActionForm):
 
     def setup(self):
         field = self.fields["session"]
-        field.queryset = self.dispute.sessions.filter(status=MediationSession.Status.SCHEDULED)
-        field.label_from_instance = lambda s: (
-            f"#{s.sequence} {timezone.localtime(s.scheduled_at):%Y-%m-%d %H:%M} {s.place}"
+        scheduled = self.dispute.sessions.filter(status=MediationSession.Status.SCHEDULED)
+        _offer(
+            field,
+            scheduled,
+            self.choices.scheduled_sessions,
+            lambda s: f"#{s.sequence} {timezone.localtime(s.scheduled_at):%Y-%m-%d %H:%M} {s.place}",
         )
-        field.initial = field.queryset.order_by("scheduled_at", "sequence").first()
+        field.initial = self.choices.next_scheduled_session
 
 
 class CancelSessionForm(_SessionForm):
@@ -292,10 +334,9 @@ class RecordSessionForm(_SessionForm):
 
     def setup(self):
         super().setup()
-        self.fields["attended_parties"].queryset = self.dispute.parties.all()
-        council = CouncilMember.objects.filter(sessions__dispute=self.dispute).distinct().select_related("user")
-        self.fields["attended_council"].queryset = council
-        self.fields["attended_council"].label_from_instance = lambda m: m.user.display_name
+        _offer(self.fields["attended_parties"], self.dispute.parties.all(), self.choices.parties)
+        council = CouncilMember.objects.filter(sessions__dispute=self.dispute).distinct()
+        _offer(self.fields["attended_council"], council, self.choices.session_council, _member_name)
 
 
 class AgreeWrittenForm(ActionForm):
@@ -328,14 +369,11 @@ class RefuseForm(ActionForm):
     note = _text(_("拒绝调解的情况"), _TEXT)
 
     def setup(self):
-        self.fields["party"].queryset = self.dispute.parties.all()
+        _offer(self.fields["party"], self.dispute.parties.all(), self.choices.parties)
 
 
 class PerformanceForm(ActionForm):
-    status = forms.ChoiceField(
-        label=_("履行情况"),
-        choices=[c for c in Agreement.Performance.choices if c[0] != Agreement.Performance.PENDING],
-    )
+    status = _pick(_("履行情况"), [c for c in Agreement.Performance.choices if c[0] != Agreement.Performance.PENDING])
     note = _text(_("说明"), _TEXT)
     evidence = forms.FileField(label=_("履行凭证（PDF、PNG、JPEG）"), required=False)
 
@@ -348,7 +386,7 @@ class ApplyConfirmationForm(ActionForm):
 
 
 class RecordConfirmationForm(ActionForm):
-    result = forms.ChoiceField(label=_("裁定结果"), choices=Agreement.Confirmation.choices)
+    result = _pick(_("裁定结果"), Agreement.Confirmation.choices)
     decided_at = forms.DateTimeField(label=_("裁定时间"), required=False, widget=_DATETIME)
     note = _text(_("说明"), _TEXT)
     document = forms.FileField(label=_("裁定书（选填）"), required=False)
@@ -356,20 +394,34 @@ class RecordConfirmationForm(ActionForm):
 
 class FollowUpForm(ActionForm):
     follow_up = _choice(FollowUp.objects.none(), _("回访"))
-    method = forms.ChoiceField(label=_("回访方式"), choices=FollowUp.Method.choices)
-    performed = forms.ChoiceField(label=_("协议履行情况"), choices=FollowUp.Performed.choices)
+    method = _pick(_("回访方式"), FollowUp.Method.choices)
+    performed = _pick(_("协议履行情况"), FollowUp.Performed.choices)
     satisfaction = forms.TypedChoiceField(
-        label=_("当事人满意度"), choices=[(n, str(n)) for n in range(5, 0, -1)], coerce=int, required=False
+        label=_("当事人满意度"),
+        choices=[("", "—"), *((n, str(n)) for n in range(5, 0, -1))],
+        coerce=int,
+        empty_value=None,
+        required=False,
     )
     lawsuit = forms.BooleanField(label=_("当事人已就此纠纷起诉"), required=False)
-    escalation_risk = forms.ChoiceField(label=_("矛盾激化风险"), choices=FollowUp.Risk.choices)
+    escalation_risk = _pick(_("矛盾激化风险"), FollowUp.Risk.choices)
     note = _text(_("回访情况"), _TEXT)
 
     def setup(self):
         field = self.fields["follow_up"]
-        field.queryset = self.dispute.follow_ups.filter(status=FollowUp.Status.SCHEDULED)
-        field.initial = field.queryset.order_by("sequence").first()
-        field.label_from_instance = lambda f: f"#{f.sequence}（{f.months_after} 个月，{f.due_on:%Y-%m-%d}）"
+        scheduled = self.dispute.follow_ups.filter(status=FollowUp.Status.SCHEDULED)
+        visits = self.choices.scheduled_follow_ups
+        _offer(field, scheduled, visits, _follow_up_label)
+        field.initial = visits[0] if visits else None
+
+
+def _follow_up_label(visit):
+    # The msgid of the dispute page's follow-up list, so both read alike in every language.
+    when = gettext("协议后 %(months)s 个月（%(day)s 前）") % {
+        "months": visit.months_after,
+        "day": f"{visit.due_on:%Y-%m-%d}",
+    }
+    return f"#{visit.sequence} {when}"
 
 
 class AttachDocumentForm(ActionForm):
@@ -389,7 +441,8 @@ class RespondInvitationForm(ActionForm):
     note = _text(_("说明"), max_length=300)
 
     def setup(self):
-        self.fields["invitation"].queryset = self.dispute.invitations.filter(member__user=self.user)
+        own = self.dispute.invitations.filter(member__user=self.user)
+        _offer(self.fields["invitation"], own, self.choices.own_invitations)
 
     def params(self):
         params = super().params()

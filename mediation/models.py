@@ -128,9 +128,10 @@ class DisputeSource(models.TextChoices):
     COURT = "court", _("人民法院委托")
     HOTLINE = "hotline", _("12345热线转办")
     CASE = "case", _("网格案件转办")
+    ADVISER = "adviser", _("法律顾问转介")
 
 
-REFERRAL_SOURCES = frozenset({DisputeSource.POLICE, DisputeSource.COURT, DisputeSource.HOTLINE})
+REFERRAL_SOURCES = frozenset({DisputeSource.POLICE, DisputeSource.COURT, DisputeSource.HOTLINE, DisputeSource.ADVISER})
 
 
 class DisputeState(models.TextChoices):

@@ -3,6 +3,7 @@ masked for those who do not need them, and the statistics as SQL aggregates."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
@@ -14,6 +15,7 @@ from mediation.models import (
     CONCLUDED_OUTCOMES,
     OPEN_STATES,
     Agreement,
+    Committee,
     CommitteeMembership,
     CouncilInvitation,
     CouncilMember,
@@ -249,6 +251,70 @@ def invitable_council(dispute):
     )
 
 
+class ActionChoices:
+    """What the action forms of one dispute page offer, read once for all of them.
+
+    Parties, sessions, invitations and follow-ups come from the rows dispute_detail()
+    prefetched; the committee's mediators, the council members still to invite and the
+    other committees cost one query each, and only if an offered form needs them. So the
+    page's queries do not grow with its forms, sessions, parties or invitations.
+    """
+
+    def __init__(self, dispute, user=None):
+        self.dispute, self.user = dispute, user
+
+    @cached_property
+    def parties(self) -> list[Party]:
+        return list(self.dispute.parties.all())
+
+    @cached_property
+    def scheduled_sessions(self) -> list[MediationSession]:
+        sessions = [s for s in self.dispute.sessions.all() if s.status == MediationSession.Status.SCHEDULED]
+        return sorted(sessions, key=lambda s: s.sequence)
+
+    @cached_property
+    def next_scheduled_session(self) -> MediationSession | None:
+        return min(self.scheduled_sessions, key=lambda s: (s.scheduled_at, s.sequence), default=None)
+
+    @cached_property
+    def session_council(self) -> list[CouncilMember]:
+        """Council members asked to any of the dispute's sessions."""
+        members = {m.pk: m for s in self.dispute.sessions.all() for m in s.council_members.all()}
+        return _council_order(members.values())
+
+    @cached_property
+    def schedulable_council(self) -> list[CouncilMember]:
+        """Council members invited with the parties' consent who have not declined."""
+        declined = CouncilInvitation.Status.DECLINED
+        return _council_order(i.member for i in self.dispute.invitations.all() if i.status != declined)
+
+    @cached_property
+    def own_invitations(self) -> list[CouncilInvitation]:
+        user_id = getattr(self.user, "pk", None)
+        return [i for i in self.dispute.invitations.all() if i.member.user_id == user_id]
+
+    @cached_property
+    def scheduled_follow_ups(self) -> list[FollowUp]:
+        visits = [f for f in self.dispute.follow_ups.all() if f.status == FollowUp.Status.SCHEDULED]
+        return sorted(visits, key=lambda f: f.sequence)
+
+    @cached_property
+    def mediators(self):
+        return list(committee_mediators(self.dispute))
+
+    @cached_property
+    def invitable_council(self):
+        return list(invitable_council(self.dispute))
+
+    @cached_property
+    def other_committees(self):
+        return list(Committee.objects.filter(active=True).exclude(pk=self.dispute.committee_id))
+
+
+def _council_order(members) -> list[CouncilMember]:
+    return sorted(members, key=lambda m: (m.kind, m.user.first_name, m.pk))
+
+
 # ---------------------------------------------------------------- statistics
 
 
@@ -277,26 +343,10 @@ def statistics(period: Period, *, committee=None) -> dict:
     concluded mediations in which a council member attended a session.
     """
     start, end = period.bounds
-    disputes = Dispute.objects.all()
-    if committee is not None:
-        disputes = disputes.filter(committee=committee)
+    disputes = _of_committee(committee)
     registered = disputes.filter(registered_at__gte=start, registered_at__lt=end)
     ended = disputes.filter(concluded_at__gte=start, concluded_at__lt=end)
-    council_attended = MediationSession.attended_council.through.objects.filter(
-        mediationsession__dispute=OuterRef("pk")
-    )
     concluded = ended.filter(outcome__in=CONCLUDED_OUTCOMES)
-    totals = concluded.aggregate(
-        concluded=Count("id"),
-        agreed=Count("id", filter=Q(outcome__in=AGREED_OUTCOMES)),
-        written=Count("id", filter=Q(outcome=Outcome.AGREED_WRITTEN)),
-        oral=Count("id", filter=Q(outcome=Outcome.AGREED_ORAL)),
-        failed=Count("id", filter=Q(outcome=Outcome.FAILED)),
-        performed=Count("id", filter=Q(agreement__performance_status=Agreement.Performance.PERFORMED)),
-        with_council=Count("id", filter=Exists(council_attended)),
-        average_duration=Avg(F("concluded_at") - F("registered_at")),
-        confirmation_applied=Count("id", filter=Q(agreement__confirmation_applied_at__isnull=False)),
-    )
     follow_ups = FollowUp.objects.filter(
         dispute__in=disputes, status=FollowUp.Status.DONE, visited_at__gte=start, visited_at__lt=end
     ).aggregate(
@@ -311,24 +361,54 @@ def statistics(period: Period, *, committee=None) -> dict:
         .distinct()
         .count()
     )
-    duration = totals.pop("average_duration")
     return {
         "period": period,
-        "registered": registered.count(),
+        **headline(period, committee=committee),
         "by_type": _grouped(registered, "dispute_type", Dispute._meta.get_field("dispute_type").choices),
         "by_source": _grouped(registered, "source", Dispute._meta.get_field("source").choices),
         "by_community": list(
             registered.values("community__name").annotate(count=Count("id")).order_by("-count", "community__name")
         ),
         "by_outcome": _grouped(ended.exclude(outcome=""), "outcome", Outcome.choices),
+        "council_members": council_members,
+        "follow_ups": follow_ups,
+    }
+
+
+def headline(period: Period, *, committee=None) -> dict:
+    """The period's headline figures (see statistics()), in two queries: plain numbers,
+    no labels, so the dashboard can cache them for every language."""
+    start, end = period.bounds
+    disputes = _of_committee(committee)
+    council_attended = MediationSession.attended_council.through.objects.filter(
+        mediationsession__dispute=OuterRef("pk")
+    )
+    concluded = disputes.filter(concluded_at__gte=start, concluded_at__lt=end, outcome__in=CONCLUDED_OUTCOMES)
+    totals = concluded.aggregate(
+        concluded=Count("id"),
+        agreed=Count("id", filter=Q(outcome__in=AGREED_OUTCOMES)),
+        written=Count("id", filter=Q(outcome=Outcome.AGREED_WRITTEN)),
+        oral=Count("id", filter=Q(outcome=Outcome.AGREED_ORAL)),
+        failed=Count("id", filter=Q(outcome=Outcome.FAILED)),
+        performed=Count("id", filter=Q(agreement__performance_status=Agreement.Performance.PERFORMED)),
+        with_council=Count("id", filter=Exists(council_attended)),
+        average_duration=Avg(F("concluded_at") - F("registered_at")),
+        confirmation_applied=Count("id", filter=Q(agreement__confirmation_applied_at__isnull=False)),
+    )
+    duration = totals.pop("average_duration")
+    return {
+        "registered": disputes.filter(registered_at__gte=start, registered_at__lt=end).count(),
         **totals,
         "success_rate": _ratio(totals["agreed"], totals["concluded"]),
         "performance_rate": _ratio(totals["performed"], totals["agreed"]),
         "council_rate": _ratio(totals["with_council"], totals["concluded"]),
-        "council_members": council_members,
         "average_days": round(duration.total_seconds() / 86400, 1) if duration is not None else None,
-        "follow_ups": follow_ups,
     }
+
+
+def _of_committee(committee):
+    disputes = Dispute.objects.all()
+    return disputes if committee is None else disputes.filter(committee=committee)
 
 
 def _grouped(disputes, field, choices):
@@ -343,13 +423,18 @@ def _ratio(part, whole):
     return round(part / whole, 4) if whole else None
 
 
-def dashboard_figures(*, today=None) -> dict:
-    """What the command-centre dashboard shows of mediation: this year so far, and now."""
-    today = today or timezone.localdate()
-    figures = statistics(Period(date(today.year, 1, 1), today))
-    now = timezone.now()
-    open_disputes = Dispute.objects.filter(state__in=OPEN_STATES)
-    figures["open"] = open_disputes.count()
-    figures["overdue"] = open_disputes.filter(due_at__lt=now).count()
-    figures["unreported_risk"] = open_disputes.filter(criminal_risk=True, police_notified_at__isnull=True).count()
+def dashboard_figures(now=None) -> dict:
+    """What the command-centre dashboard shows of mediation: this year's headline figures
+    so far, and the open disputes now. Three queries; dashboard.figures computes them in
+    the background and caches them with the rest of the dashboard's figures."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    figures = headline(Period(date(today.year, 1, 1), today))
+    figures.update(
+        Dispute.objects.filter(state__in=OPEN_STATES).aggregate(
+            open=Count("id"),
+            overdue=Count("id", filter=Q(due_at__lt=now)),
+            unreported_risk=Count("id", filter=Q(criminal_risk=True, police_notified_at__isnull=True)),
+        )
+    )
     return figures

@@ -47,8 +47,11 @@ _STAFF_SOURCES = {
     DisputeSource.HOTLINE: (Role.MEDIATOR, *CASE_REFERRERS),
     DisputeSource.CASE: (Role.MEDIATOR, *CASE_REFERRERS),
     DisputeSource.GRID_OFFICER: (Role.GRID_OFFICER,),
+    # A community legal adviser (a lawyer with an adviser profile) refers from a
+    # consultation through legalaid.advisers; a mediator may register one phoned in.
+    DisputeSource.ADVISER: (Role.MEDIATOR, Role.LAWYER),
 }
-_REFERRAL_ORG_REQUIRED = {DisputeSource.POLICE, DisputeSource.COURT}
+_REFERRAL_ORG_REQUIRED = {DisputeSource.POLICE, DisputeSource.COURT, DisputeSource.ADVISER}
 
 
 # ---------------------------------------------------------------- intake
@@ -62,7 +65,8 @@ def register(*, actor, at=None, **params):
     contact_phone, committee, case, referral_org, referral_number, criminal_risk.
     Who may register which source: anyone applies online (`resident_online`), mediators
     register at the desk, on the committee's own initiative and referrals, grid officers
-    report from their grids, command-centre posts refer hotline calls and cases.
+    report from their grids, command-centre posts refer hotline calls and cases, community
+    legal advisers (lawyers) refer from a consultation (`adviser`).
     """
     now = at or timezone.now()
     actor = actor if actor is not None and actor.is_authenticated else None
@@ -157,23 +161,25 @@ def _clean_parties(data):
             "address": (row.get("address") or "").strip()[:200],
             "representative": (row.get("representative") or "").strip()[:100],
         }
-        label = _("第 %(n)s 位当事人") % {"n": index + 1}
+        # Each problem names its party (params "index") and field (code), so a form can
+        # show it next to that party's field.
+        label = {"party": _("第 %(n)s 位当事人") % {"n": index + 1}, "index": index}
         if not party["name"]:
-            errors.append(_("%(party)s：请填写姓名或名称") % {"party": label})
+            errors.append(ValidationError(_("%(party)s：请填写姓名或名称"), code="name", params=label))
         elif len(party["name"]) > 100:
-            errors.append(_("%(party)s：姓名或名称过长") % {"party": label})
+            errors.append(ValidationError(_("%(party)s：姓名或名称过长"), code="name", params=label))
         if party["side"] not in Party.Side.values or party["kind"] not in Party.Kind.values:
-            errors.append(_("%(party)s：身份或类型无效") % {"party": label})
+            errors.append(ValidationError(_("%(party)s：身份或类型无效"), code="kind", params=label))
         if party["phone"] and not valid_phone(party["phone"]):
-            errors.append(_("%(party)s：电话号码无效") % {"party": label})
+            errors.append(ValidationError(_("%(party)s：电话号码无效"), code="phone", params=label))
         if party["id_number"] and not valid_id_number(party["id_number"]):
-            errors.append(_("%(party)s：证件号码应为 15 或 18 位") % {"party": label})
+            errors.append(ValidationError(_("%(party)s：证件号码应为 15 或 18 位"), code="id_number", params=label))
         parties.append(party)
     sides = {p["side"] for p in parties}
     if not errors and not {Party.Side.APPLICANT, Party.Side.RESPONDENT} <= sides:
-        errors.append(_("请至少填写申请人和被申请人各一方"))
+        errors.append(ValidationError(_("请至少填写申请人和被申请人各一方"), code="sides"))
     if errors:
-        data.error("parties", " ".join(errors))
+        data.error("parties", errors)
     return parties
 
 

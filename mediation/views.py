@@ -219,18 +219,21 @@ class DisputeDetailView(LoginRequiredMixin, View):
 
 def detail_context(request, dispute, *, failed_action=None, failed_form=None):
     user = request.user
+    choices = selectors.ActionChoices(dispute, user)  # one read of the options for every form
     actions = []
     for transition in services.available_actions(dispute, user):
         if transition.action == failed_action:
             form = failed_form
         else:
-            form = ACTION_FORMS[transition.action](dispute, user=user, auto_id=f"id_{transition.action}_%s")
+            form_class = ACTION_FORMS[transition.action]
+            form = form_class(dispute, user=user, choices=choices, auto_id=f"id_{transition.action}_%s")
         actions.append({"transition": transition, "form": form, "open": transition.action == failed_action})
     now = timezone.now()
+    reveal = selectors.may_see_personal_data(user, dispute)
     return {
         "dispute": dispute,
-        "parties": selectors.party_views(dispute, user),
-        "sees_personal_data": selectors.may_see_personal_data(user, dispute),
+        "parties": selectors.party_views(dispute, user, reveal=reveal),
+        "sees_personal_data": reveal,
         "actions": actions,
         "agreement": selectors.agreement_of(dispute),
         "timeline": selectors.timeline(dispute),

@@ -16,8 +16,10 @@ from cases.models import CaseSource
 from cases.services import act, report
 from dashboard import figures, selectors
 from dashboard.tasks import refresh_dashboard
+from mediation.services import act as act_on_dispute
 from tests.cases.conftest import advance
 from tests.factories import make_user, point_in
+from tests.mediation.conftest import apply_online, into_mediation
 
 pytestmark = pytest.mark.django_db
 
@@ -191,3 +193,42 @@ def test_dashboard_queries_are_bounded_cold_and_few_when_warm(
         assert client.get(URL).status_code == 200
     with django_assert_max_num_queries(4):
         assert client.get(COUNTS).status_code == 200
+
+
+def test_mediation_figures_show_and_are_cached_with_the_rest(client, mworld, settings, django_assert_max_num_queries):
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    agreed = into_mediation(apply_online(mworld), mworld, council=mworld.elder)
+    act_on_dispute(agreed, "agree_oral", mworld.mediator, obligations="李邻居赔偿 500 元")
+    apply_online(mworld)  # still waiting to be accepted
+    client.force_login(mworld.supervisor)
+    html = client.get(URL).content.decode()
+    section = html[html.index('id="mediation-dashboard"') :]
+    section = section[: section.index("</section>")]
+    for figure, value in (
+        ("registered", "2"),
+        ("concluded", "1"),
+        ("agreed", "1"),
+        ("success_rate", "100.0%"),
+        ("with_council", "1"),
+    ):
+        assert f'data-figure="{figure}">{value}<' in section, figure
+    assert "在办 1 件，超期 0 件" in section
+    assert f'href="{reverse("mediation:statistics")}"' in section
+
+    # Computed with the dashboard's other figures and cached with them: a warm page asks
+    # the database nothing more for them, and shows them as of their time.
+    apply_online(mworld)
+    with django_assert_max_num_queries(6):
+        html = client.get(URL).content.decode()
+    assert 'data-figure="registered">2<' in html
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    assert 'data-figure="registered">3<' in client.get(URL).content.decode()
+
+
+def test_mediation_figures_in_english(client, mworld, settings):
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    client.force_login(mworld.supervisor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(URL).content.decode()
+    section = html[html.index('id="mediation-dashboard"') :]
+    assert "人民调解" not in section[: section.index("</section>")]

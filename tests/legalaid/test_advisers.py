@@ -15,6 +15,7 @@ from grid.models import Community
 from legalaid.advisers import flag_roster_gaps, log_consultation, set_shift
 from legalaid.models import Adviser, Application, Consultation, DutyShift
 from mediation.models import Committee, Dispute
+from mediation.selectors import visible_disputes
 from notifications.models import Notification
 from tests.factories import make_user
 
@@ -125,6 +126,7 @@ def test_a_consultation_refers_to_mediation_in_the_same_step(law):
             referral="mediation",
         )
     assert "other_party" in raised.value.message_dict
+    assert not Consultation.objects.exists() and not Dispute.objects.exists()  # nothing half-written
     consultation = log_consultation(
         actor=law.adviser.user,
         community=law.home.community,
@@ -139,7 +141,13 @@ def test_a_consultation_refers_to_mediation_in_the_same_step(law):
     )
     dispute = Dispute.objects.get(number=consultation.dispute_number)
     assert dispute.dispute_type == "neighbour" and dispute.community == law.home.community
-    assert "顾问甲" in dispute.summary
+    assert dispute.summary == "楼上漏水，多次协商未果" and dispute.claims == "修好防水"
+    # The adviser's referral, naming the consultation it came from; the adviser follows it.
+    assert dispute.source == "adviser" and dispute.get_source_display() == "法律顾问转介"
+    assert dispute.referral_org == "社区法律顾问 顾问甲"
+    assert dispute.referral_number == f"法律咨询记录 {consultation.pk}"
+    assert dispute.registered_by == law.adviser.user and dispute.applicant is None
+    assert dispute in visible_disputes(law.adviser.user) and dispute not in visible_disputes(law.away_adviser.user)
     assert list(dispute.parties.values_list("name", flat=True)) == ["陈阿姨", "楼上住户李某"]
 
 

@@ -2,6 +2,7 @@
 documents print as PDF, the case file downloads whole."""
 
 import io
+import re
 import uuid
 import zipfile
 from datetime import timedelta
@@ -16,7 +17,7 @@ from pypdf import PdfReader
 from mediation.models import Dispute, DisputeState
 from mediation.services import act
 from tests.factories import photo
-from tests.mediation.conftest import apply_online, into_mediation
+from tests.mediation.conftest import PARTIES, apply_online, into_mediation
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +67,26 @@ def test_anonymous_application_and_tracking(client, mworld):
     assert "没有找到" in wrong.content.decode() and "物业费争议" not in wrong.content.decode()
 
 
+def _field_error(html, field):
+    """The errors shown in field `field`'s own block (up to the next field), or ""."""
+    block = html.split(f'data-field="{field}"', 1)[1].split("data-field=", 1)[0]
+    return (
+        " ".join(re.findall(r"<p>(.*?)</p>", block.split('class="field-error"', 1)[1]))
+        if "field-error" in block
+        else ""
+    )
+
+
+def test_party_errors_show_next_to_the_party_fields(client, mworld):
+    form = {"applicant_phone": "1371", "respondent_kind": "person", "respondent_phone": "12", "summary": "漏水"}
+    html = client.post(reverse("mediation:apply"), form).content.decode()
+    assert "请填写姓名或名称" in _field_error(html, "applicant_name")
+    assert "请填写姓名或名称" in _field_error(html, "respondent_name")
+    assert "电话号码无效" in _field_error(html, "respondent_phone")
+    assert "电话号码无效" in _field_error(html, "applicant_phone")
+    assert _field_error(html, "summary") == ""
+
+
 def test_public_forms_are_throttled(client, mworld, settings):
     settings.MEDIATION_PUBLIC_RATE_PER_HOUR = 2
     address = {"REMOTE_ADDR": f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"}
@@ -113,6 +134,47 @@ def test_mediator_pages_and_an_action_with_errors_next_to_the_field(client, mwor
     client.force_login(mworld.away_mediator)
     assert client.get(reverse("mediation:dispute", args=[dispute.pk])).status_code == 404
     assert client.post(reverse("mediation:act", args=[dispute.pk, "accept"]), {}).status_code == 404
+
+
+def _detail_queries(client, dispute):
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("mediation:dispute", args=[dispute.pk]))
+    assert page.status_code == 200
+    return len(queries), page.content.decode()
+
+
+def test_dispute_page_queries_do_not_grow_with_sessions_parties_or_invitations(
+    client, mworld, django_assert_max_num_queries
+):
+    third = {"side": "third", "name": "王房东", "phone": "13800009999"}
+    dispute = into_mediation(apply_online(mworld, parties=[*PARTIES, third]), mworld, council=mworld.elder)
+    client.force_login(mworld.head)
+    small, _page = _detail_queries(client, dispute)
+
+    for days in (2, 3, 4):
+        act(
+            dispute, "schedule_session", mworld.mediator, scheduled_at=timezone.now() + timedelta(days=days), place="室"
+        )
+    act(
+        dispute,
+        "invite_council",
+        mworld.mediator,
+        member=mworld.deputy,
+        consenting_parties=list(dispute.parties.all()),
+        consent_note="三方同意",
+    )
+    large, page = _detail_queries(client, dispute)
+    assert large == small
+    # Every form offers what it did when each asked the database: the later sessions,
+    # both council members, all three parties.
+    scheduled = [f'value="{pk}"' for pk in dispute.sessions.filter(status="scheduled").values_list("pk", flat=True)]
+    for form in ("cancel_session", "record_session"):
+        select = re.search(f'<select name="session" id="id_{form}_session">(.*?)</select>', page, re.S).group(1)
+        assert len(scheduled) == 3 and all(value in select for value in scheduled)
+    assert f'name="council_members" value="{mworld.deputy.pk}"' in page
+    assert page.count('name="attended_parties" value=') == 3
+    with django_assert_max_num_queries(30):  # session, user, roles, the dispute and its rows, scope checks
+        assert client.get(reverse("mediation:dispute", args=[dispute.pk])).status_code == 200
 
 
 def test_agreement_prints_as_pdf_with_numbers_masked_for_others(client, mworld):
@@ -247,3 +309,16 @@ def test_register_at_the_desk_keeps_input_on_error(client, mworld):
     dispute = Dispute.objects.get()
     assert response["Location"] == reverse("mediation:dispute", args=[dispute.pk])
     assert dispute.state == DisputeState.REGISTERED and dispute.registered_by == mworld.mediator
+
+
+def test_a_follow_up_is_not_recorded_from_the_forms_first_options(client, mworld):
+    """The findings of a visit start blank: an untouched form records nothing."""
+    dispute = agreed(mworld)
+    client.force_login(mworld.mediator)
+    page = client.get(reverse("mediation:dispute", args=[dispute.pk])).content.decode()
+    form = page[page.index('id="action-record_follow_up"') :]
+    assert '<option value="" selected>—</option>' in form[: form.index('name="performed"') + 200]
+    response = client.post(reverse("mediation:act", args=[dispute.pk, "record_follow_up"]), {})
+    assert response.status_code == 400
+    assert "请记录协议履行情况" in _field_error(response.content.decode(), "performed")
+    assert not dispute.follow_ups.filter(status="done").exists()
