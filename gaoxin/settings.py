@@ -96,6 +96,7 @@ TEMPLATES = [
                 "gaoxin.context_processors.site",
                 "notifications.context_processors.unread_notifications",
             ],
+            "builtins": ["gaoxin.punctuation"],
         },
     },
 ]

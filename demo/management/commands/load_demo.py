@@ -40,5 +40,7 @@ class Command(BaseCommand):
         self.stdout.write(f"外部系统 / external system: {load_demo_external_system()}")
         self.stdout.write(load_demo_patrols())
         self.stdout.write(f"演示账号 / demo logins (password: {DEMO_PASSWORD}):")
-        for username, label in logins:
+        # Profiles on other roles, made by the mediation and legal-aid loaders.
+        profiles = [("council", "乡贤议事会成员（居民 + 议事会档案）"), ("adviser", "社区法律顾问（律师 + 顾问档案）")]
+        for username, label in [*logins, *profiles]:
             self.stdout.write(f"  {username:<12} {label}")
