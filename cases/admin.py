@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
 from cases.models import Case, CaseEvent, CasePhoto, Category, RoutingRule, Unit
+from gaoxin.admin_mixins import ReadOnlyInline, ServiceRecordsOnly
 
 
 @admin.register(Category)
@@ -59,17 +60,6 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     autocomplete_fields = ("category", "community", "unit")
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 class CaseEventInline(ReadOnlyInline):
     model = CaseEvent
     fields = ("created_at", "action", "actor", "actor_role", "from_state", "to_state", "note")
@@ -83,7 +73,7 @@ class CasePhotoInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(LeafletGeoAdmin):
+class CaseAdmin(ServiceRecordsOnly, LeafletGeoAdmin):
     """Read-only in the admin: every change goes through the workflow services."""
 
     list_display = ("number", "category", "state", "community", "grid", "unit", "reported_at", "due_at")
@@ -92,12 +82,3 @@ class CaseAdmin(LeafletGeoAdmin):
     date_hierarchy = "reported_at"
     list_select_related = ("category", "community", "grid", "unit")
     inlines = [CaseEventInline, CasePhotoInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

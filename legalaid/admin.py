@@ -5,6 +5,7 @@ an event."""
 
 from django.contrib import admin
 
+from gaoxin.admin_mixins import ReadOnlyInline, ServiceRecordsOnly
 from legalaid.models import (
     Adviser,
     Application,
@@ -72,17 +73,6 @@ class DutyShiftAdmin(admin.ModelAdmin):
     date_hierarchy = "day"
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 class EventInline(ReadOnlyInline):
     model = ApplicationEvent
     fields = ["created_at", "action", "actor", "actor_role", "from_state", "to_state", "note"]
@@ -100,7 +90,7 @@ class SkipInline(ReadOnlyInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(ServiceRecordsOnly, admin.ModelAdmin):
     """Read-only: changes go through the workflow (legalaid.services)."""
 
     list_display = ["number", "applicant_name", "matter_type", "channel", "state", "green_channel", "submitted_at"]
@@ -110,24 +100,9 @@ class ApplicationAdmin(admin.ModelAdmin):
     inlines = [AssignmentInline, SkipInline, EventInline]
     exclude = ["applicant_id_number", "other_party_id_number"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Consultation)
-class ConsultationAdmin(admin.ModelAdmin):
+class ConsultationAdmin(ServiceRecordsOnly, admin.ModelAdmin):
     list_display = ["consulted_at", "community", "adviser", "person_name", "topic", "referral"]
     list_filter = ["topic", "referral", "community"]
     date_hierarchy = "consulted_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

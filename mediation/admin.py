@@ -3,6 +3,7 @@ shown read-only: every change to one goes through mediation.services and leaves 
 
 from django.contrib import admin
 
+from gaoxin.admin_mixins import ReadOnlyInline, ServiceRecordsOnly
 from mediation.models import Committee, CommitteeMembership, CouncilMember, Dispute, DisputeEvent, Party
 
 
@@ -28,17 +29,6 @@ class CouncilMemberAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 class PartyInline(ReadOnlyInline):
     model = Party
     fields = ["side", "kind", "name"]
@@ -50,19 +40,10 @@ class EventInline(ReadOnlyInline):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(ServiceRecordsOnly, admin.ModelAdmin):
     list_display = ["number", "dispute_type", "source", "community", "committee", "state", "registered_at"]
     list_filter = ["state", "outcome", "dispute_type", "source", "committee"]
     search_fields = ["number", "summary"]
     date_hierarchy = "registered_at"
     list_select_related = ["community", "committee"]
     inlines = [PartyInline, EventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

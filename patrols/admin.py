@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
+from gaoxin.admin_mixins import ServiceRecordsOnly
 from patrols.models import (
     DutyShift,
     GridPatrolRequirement,
@@ -44,17 +45,8 @@ class PlaceAdmin(LeafletGeoAdmin):
     autocomplete_fields = ["grid"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ServiceRecordsOnly, admin.ModelAdmin):
     """Records made through the services: looked at here, never edited."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DutyShift)
