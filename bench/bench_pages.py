@@ -1,6 +1,14 @@
 """Server time of the dashboard and the list pages, against a bare Django view (the floor).
 
     GAOXIN_DB_NAME=gaoxin_bench .venv/bin/python bench/bench_pages.py
+    GAOXIN_DB_NAME=gaoxin_bench .venv/bin/python bench/bench_pages.py --only queue search "officer home"
+
+The list pages are the staff workspace's (every queue of the chief, the dispatcher, a grid
+officer and a unit handler, a deep queue page, the officer's home, the case search with
+several filters) and the public ones; --only keeps those whose name contains a word given
+(and skips the dashboard's). The unit handler is `handler` of the sanitation office: on a
+database filled by generate_cases.py after load_demo_grids/load_demo_users, run
+demo.units.load_demo_units() once so that the account belongs to its unit.
 
 Needs a database filled by bench/generate_cases.py (a million cases) and its demo logins
 (load_demo). Each page goes through django.test.Client: URL routing, every middleware,
@@ -31,8 +39,9 @@ from django.urls import clear_url_caches, include, path
 from django.utils import timezone
 
 from accounts.models import User
-from cases.models import Case, CaseSource, CaseState
+from cases.models import Case, CaseSource, CaseState, Category
 from dashboard import figures, selectors
+from grid.models import Community
 from public.selectors import recent_case_features
 
 DASHBOARD_TARGET_MS = 100
@@ -115,9 +124,11 @@ def cold_ms(function, rounds):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--rounds", type=int, default=200, help="requests per page (default 200; slow pages stop at 60 s)"
+        "--rounds", type=int, default=200, help="requests per page (default 200; slow pages stop at --budget)"
     )
     parser.add_argument("--cold-rounds", type=int, default=5, help="fresh computations of the figures (default 5)")
+    parser.add_argument("--budget", type=float, default=60, help="seconds after which a slow page stops (default 60)")
+    parser.add_argument("--only", nargs="*", default=[], help="measure only the list pages whose name has one of these")
     args = parser.parse_args()
 
     # Keep the figures in the cache for the whole run: no background refresh is queued
@@ -140,33 +151,57 @@ def main():
     tracker = Client()
     tracker.post("/track/", {"number": public_case.number, "reporter_phone": public_case.reporter_phone})
 
-    print("\ncomputing the dashboard's figures afresh (what the background refresh does):")
-    fresh = cold_ms(lambda: selectors.all_figures(timezone.now()), args.cold_rounds)
-    print(f"  all figures: median {summary(fresh)['p50']:.0f} ms, slowest of {len(fresh)} {max(fresh):.0f} ms")
+    if not args.only:
+        print("\ncomputing the dashboard's figures afresh (what the background refresh does):")
+        fresh = cold_ms(lambda: selectors.all_figures(timezone.now()), args.cold_rounds)
+        print(f"  all figures: median {summary(fresh)['p50']:.0f} ms, slowest of {len(fresh)} {max(fresh):.0f} ms")
     figures.refresh_figures()
     cache.delete(figures.cache_key("queues", *sorted(User.objects.get(username="chief").roles)))
 
     print()
     measure("bare view, signed in (session, user, roles)", chief, "/bench-signed-in/", args.rounds, None)
-    measure("dashboard (chief)", chief, "/dashboard/", args.rounds, DASHBOARD_TARGET_MS)
-    measure("dashboard grid counts JSON", chief, "/dashboard/grid-counts.json", args.rounds, LIST_TARGET_MS)
-    lists = [
+    if not args.only:
+        measure("dashboard (chief)", chief, "/dashboard/", args.rounds, DASHBOARD_TARGET_MS)
+        measure("dashboard grid counts JSON", chief, "/dashboard/grid-counts.json", args.rounds, LIST_TARGET_MS)
+    community = Community.objects.order_by("code").first()
+    garbage = Category.objects.filter(name__contains="垃圾").order_by("pk").first()
+    staff_lists = [
         ("queue to_file (chief)", chief, "/cases/queues/to_file/"),
         ("queue to_close (chief)", chief, "/cases/queues/to_close/"),
+        ("queue approvals (chief)", chief, "/cases/queues/approvals/"),
+        ("queue held (chief)", chief, "/cases/queues/held/"),
         ("queue to_dispatch (dispatcher)", dispatcher, "/cases/queues/to_dispatch/"),
+        ("queue to_dispatch page 100 (dispatcher)", dispatcher, "/cases/queues/to_dispatch/?page=100"),
         ("queue approvals (dispatcher)", dispatcher, "/cases/queues/approvals/"),
         ("queue to_verify (officer001)", officer, "/cases/queues/to_verify/"),
+        ("queue to_check (officer001)", officer, "/cases/queues/to_check/"),
         ("queue to_handle (handler)", handler, "/cases/queues/to_handle/"),
         ("officer home (officer001)", officer, "/cases/officer/"),
         ("case search, no filter (chief)", chief, "/cases/search/"),
+        ("case search, page 40 (chief)", chief, "/cases/search/?page=40"),
+        ("case search, state handling (chief)", chief, "/cases/search/?state=handling"),
+        (
+            "case search, category + community (chief)",
+            chief,
+            f"/cases/search/?category={garbage.pk}&community={community.pk}",
+        ),
         ("case search, overdue (dispatcher)", dispatcher, "/cases/search/?overdue=on"),
+        ("case search, no filter (officer001)", officer, "/cases/search/"),
+        ("case search, no filter (handler)", handler, "/cases/search/"),
+        ("case search, text 垃圾 (chief)", chief, "/cases/search/?q=垃圾"),
+    ]
+    public_lists = [
         ("my complaints (resident)", resident, "/track/"),
         ("public case page (phone checked)", tracker, f"/track/{public_case.number}/"),
         ("public map GeoJSON (cached)", anonymous, "/map/cases.geojson"),
     ]
-    for name, client, url in lists:
-        measure(name, client, url, args.rounds, LIST_TARGET_MS)
+    for name, client, url in staff_lists + public_lists:
+        if args.only and not any(word in name for word in args.only):
+            continue
+        measure(name, client, url, args.rounds, LIST_TARGET_MS, args.budget)
 
+    if args.only:
+        return
     print("\ncomputing the public map's GeoJSON afresh (once per PUBLIC_MAP_CACHE_SECONDS):")
     map_fresh = cold_ms(
         lambda: recent_case_features(timezone.now(), settings.PUBLIC_MAP_DAYS, settings.PUBLIC_MAP_MAX_CASES),

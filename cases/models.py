@@ -146,6 +146,8 @@ class CaseState(models.TextChoices):
 
 FINAL_STATES = frozenset({CaseState.CLOSED, CaseState.VOIDED, CaseState.MERGED})
 OPEN_STATES = frozenset(CaseState) - FINAL_STATES
+OPEN_STATE_NAMES = sorted(OPEN_STATES)  # in a fixed order, for SQL and migrations
+_STATE_LABELS = dict(CaseState.choices)
 
 
 class CaseSource(models.TextChoices):
@@ -240,7 +242,15 @@ class Case(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["state", "due_at"], name="case_state_due"),
+            # The work queues, most urgent first: found, ordered and paged on this index
+            # alone (an index-only scan), then only the page's rows are read. Open cases
+            # only: a tenth of the table, and closing a case takes it out.
+            models.Index(
+                fields=["state", "due_at", "reported_at"],
+                include=["id", "grid", "unit"],
+                condition=Q(state__in=OPEN_STATE_NAMES),
+                name="case_open_queue",
+            ),
             models.Index(fields=["grid", "state"], name="case_grid_state"),
             models.Index(fields=["unit", "state"], name="case_unit_state"),
             models.Index(fields=["filed_at"], name="case_filed_at"),
@@ -249,6 +259,11 @@ class Case(models.Model):
 
     def __str__(self):
         return self.number
+
+    def get_state_display(self):
+        # Django's own builds a dict of every choice on each call: a list of 25 cases paid
+        # for it 25 times.
+        return str(_STATE_LABELS.get(self.state, self.state))
 
     @property
     def is_open(self) -> bool:

@@ -9,14 +9,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Q, Value
+from django.db.models import Count, F, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from cases.kpis import HANDLED, kpi_breakdown, kpi_summary
 from cases.models import OPEN_STATES, Case, CaseState
-from cases.selectors import queue, queues_for
-from cases.workflow import QUEUES
 from mediation.selectors import dashboard_figures as mediation_figures
 
 FLOW_DAYS = 30
@@ -168,25 +166,6 @@ def by_community(now) -> list[dict]:
         }
         for row in kpi_breakdown(Periods(now).month, now, "community", now=now)
     ]
-
-
-# ---------------------------------------------------------------- queues
-
-
-def queue_counts(user) -> list[dict]:
-    """How many cases wait in each of the user's queues, in one query (a UNION of the
-    queues' own counts, so each is exactly what its queue page lists)."""
-    names = queues_for(user)
-    if not names:
-        return []
-    counted = [
-        # COUNT(*), not COUNT(id): the state index alone answers it (an index-only scan).
-        queue(user, name).order_by().annotate(queue=Value(name)).values("queue").annotate(n=Count("*"))
-        for name in names
-    ]
-    rows = counted[0].union(*counted[1:], all=True) if len(counted) > 1 else counted[0]
-    counts = {row["queue"]: row["n"] for row in rows}
-    return [{"name": name, "label": QUEUES[name][0], "count": counts.get(name, 0)} for name in names]
 
 
 def all_figures(now) -> dict:

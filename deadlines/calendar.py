@@ -91,14 +91,29 @@ class WorkingCalendar:
 
     def between(self, earlier: datetime, later: datetime) -> timedelta:
         """Working time from `earlier` to `later` (earlier <= later)."""
+        first, last = earlier.date(), later.date()
+        if first >= last:
+            return self._overlap_on(first, earlier, later)
+        # Only the first and the last day can be cut; the days between count whole, so a
+        # deadline months away (or long past) costs no more than one a day away.
+        ends = self._overlap_on(first, earlier, later) + self._overlap_on(last, earlier, later)
+        return ends + self.working_days(first + _ONE_DAY, last - _ONE_DAY) * self.working_day_length
+
+    def working_days(self, first: date, last: date) -> int:
+        """How many working days there are from `first` to `last`, both included."""
+        if last < first:
+            return 0
+        weeks, rest = divmod((last - first).days + 1, 7)
+        count = weeks * 5 + sum((first + timedelta(days=n)).weekday() < 5 for n in range(rest))
+        count -= sum(first <= day <= last and day.weekday() < 5 and day not in self.workdays for day in self.holidays)
+        return count + sum(first <= day <= last and day.weekday() >= 5 for day in self.workdays)
+
+    def _overlap_on(self, day, earlier, later) -> timedelta:
         total = _NOTHING
-        day = earlier.date()
-        while day <= later.date():
-            for span_start, span_end in self._spans_on(day, earlier.tzinfo):
-                overlap = min(span_end, later) - max(span_start, earlier)
-                if overlap > _NOTHING:
-                    total += overlap
-            day += _ONE_DAY
+        for span_start, span_end in self._spans_on(day, earlier.tzinfo):
+            overlap = min(span_end, later) - max(span_start, earlier)
+            if overlap > _NOTHING:
+                total += overlap
         return total
 
     def _spans_on(self, day, zone):

@@ -7,8 +7,8 @@ from django import template
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
@@ -67,6 +67,11 @@ def _duration(hours: float, basis) -> str:
     return _("%(hours)d 小时 %(minutes)d 分") % {"hours": rest // 60, "minutes": rest % 60}
 
 
+def _minute(moment):
+    """A moment as local "Y-m-d H:i", the date filter's output, without its formatter."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
 @register.filter
 def countdown(case):
     """The countdown of a case's current stage as a coloured label that also says it in words."""
@@ -75,7 +80,7 @@ def countdown(case):
         return ""
     if state.due_at is None:
         return format_html('<span class="countdown is-{}">{}</span>', state.status, state.text)
-    due = date_format(timezone.localtime(state.due_at), "Y-m-d H:i")
+    due = _minute(state.due_at)
     return format_html(
         '<span class="countdown is-{}" title="{}"><time datetime="{}">{}</time></span>',
         state.status,
@@ -83,6 +88,59 @@ def countdown(case):
         state.due_at.isoformat(),
         state.text,
     )
+
+
+_ROW = (
+    '<tr data-case-number="{number}">'
+    '<th scope="row" data-label="%(number)s"><a href="{url}">{number}</a></th>'
+    '<td data-label="%(category)s">{category}</td>'
+    '<td data-label="%(place)s">{place}</td>'
+    '<td data-label="%(state)s"><span class="state state-{state}">{state_name}</span></td>'
+    '<td data-label="%(unit)s">{unit}</td>'
+    '<td data-label="%(reported)s">{reported}</td>'
+    '<td data-label="%(due)s">{countdown}</td>'
+    "</tr>"
+)
+
+
+@register.simple_tag
+def case_rows(cases, empty_text):
+    """The rows of a case table (cases/includes/case_table.html), written here rather than
+    in the template: the template engine spent about 0.2 ms on each row's dozen lookups
+    and filters, and a list page has 25 rows (an officer's home 45)."""
+    labels = {
+        "number": _("案件编号"),
+        "category": _("类别"),
+        "place": _("位置"),
+        "state": _("状态"),
+        "unit": _("处置单位"),
+        "reported": _("上报时间"),
+        "due": _("时限"),
+    }
+    # The column names go into the row's format once, escaped, not once per cell.
+    row = _ROW % {key: escape(label).replace("{", "{{").replace("}", "}}") for key, label in labels.items()}
+    rows = []
+    for case in cases:
+        place = format_html("{} · {}", case.community.name, case.grid.name)
+        if case.address:
+            place = format_html('{}<br><span class="hint">{}</span>', place, case.address)
+        rows.append(
+            format_html(
+                row,
+                number=case.number,
+                url=reverse("cases:detail", args=[case.pk]),
+                category=f"{case.category.code} {case.category.name}",
+                place=place,
+                state=case.state,
+                state_name=case.get_state_display(),
+                unit=(case.unit.name if case.unit else "") or "—",
+                reported=_minute(case.reported_at),
+                countdown=countdown(case) or "—",
+            )
+        )
+    if not rows:
+        return format_html('<tr><td colspan="7" class="empty">{}</td></tr>', empty_text)
+    return mark_safe("\n".join(rows))
 
 
 def _url_or_none(name):

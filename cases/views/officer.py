@@ -14,13 +14,21 @@ from accounts.scopes import officer_grid_ids
 from cases import services
 from cases.forms import OfficerReportForm
 from cases.models import CaseSource
-from cases.selectors import case_list, possible_duplicates, queue
+from cases.selectors import (
+    CASE_TABLE_FIELDS,
+    case_list,
+    case_table,
+    page_rows,
+    possible_duplicates,
+    queue,
+    queue_counts,
+)
 from cases.views.common import roles_required
-from cases.workflow import QUEUES
 from grid.models import Grid
 
 _TODO_QUEUES = ("to_verify", "to_check")
 _TODO_SHOWN = 20
+_TODO_FIELDS = (*CASE_TABLE_FIELDS, "location")  # the to-do cases are on the map too
 _officers_only = roles_required(Role.GRID_OFFICER, message=gettext_lazy("只有网格员可以使用此页面"))
 
 
@@ -38,10 +46,9 @@ def officer_home(request):
     grids = _my_grids(user)
     todo = []
     points = []
-    for name in _TODO_QUEUES:
-        cases = queue(user, name).defer("grid__boundary")
-        shown = list(cases[:_TODO_SHOWN])
-        todo.append({"name": name, "label": QUEUES[name][0], "count": cases.count(), "cases": shown})
+    for item in queue_counts(user, _TODO_QUEUES):
+        shown = list(page_rows(queue(user, item["name"]).only(*_TODO_FIELDS), 0, _TODO_SHOWN))
+        todo.append({**item, "cases": shown})
         points += [
             {
                 "lat": c.location.y,
@@ -51,7 +58,7 @@ def officer_home(request):
             }
             for c in shown
         ]
-    recent = list(case_list(user).defer("grid__boundary").filter(reporter=user).order_by("-reported_at")[:5])
+    recent = list(case_table(case_list(user)).filter(reporter=user).order_by("-reported_at")[:5])
     context = {
         "grids": grids,
         "todo": todo,

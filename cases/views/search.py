@@ -8,20 +8,23 @@ from django.utils.translation import gettext_lazy
 
 from cases.exports import export_response
 from cases.forms import CaseFilterForm
-from cases.selectors import case_list, visible_cases
+from cases.selectors import case_list, case_table, visible_cases
 from cases.views.common import CASE_STAFF_ROLES, page_of, query_without, roles_required
 
 EXPORT_FORMATS = ("csv", "xlsx")
+# A search counts its results up to this many; past it the page says "more than".
+SEARCH_COUNT_LIMIT = 1_000
 _staff_only = roles_required(*CASE_STAFF_ROLES, message=gettext_lazy("只有工作人员可以查询案件"))
 
 
 @_staff_only
 def search(request):
     form = CaseFilterForm(request.GET)
-    cases = case_list(request.user).defer("grid__boundary").order_by("-reported_at")
+    cases = case_table(case_list(request.user)).order_by("-reported_at")
     valid = form.is_valid()
     cases = form.filter(cases) if valid else cases.none()
-    return _render(request, form, page_of(request, cases), status=200 if valid else 400)
+    page = page_of(request, cases, count_limit=SEARCH_COUNT_LIMIT)
+    return _render(request, form, page, status=200 if valid else 400)
 
 
 @_staff_only

@@ -2,7 +2,8 @@
 office hours 08:30-12:00 and 14:00-17:30 (7 hours a day). Every expected time is worked
 out by hand in the comments."""
 
-from datetime import UTC, date, datetime, time
+import random
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from deadlines.calendar import (
     add_duration,
     add_working_days,
     clear_calendar_cache,
+    current_calendar,
     fraction_used,
     is_working_day,
     remaining,
@@ -310,3 +312,25 @@ def test_changes_made_without_signals_are_seen_once_the_cache_ages(settings):
     assert add_duration(at("2026-10-09 17:00"), 1, WORKING) == at("2026-10-10 09:00")
     settings.DEADLINES_CALENDAR_CACHE_SECONDS = 0
     assert add_duration(at("2026-10-09 17:00"), 1, WORKING) == at("2026-10-12 09:00")
+
+
+def test_long_ranges_count_whole_days_as_stepping_day_by_day_would():
+    """Between the first and the last day the count goes by whole days (holidays and
+    make-up days included), not day by day: it must agree with the day-by-day sum."""
+    calendar = current_calendar()
+
+    def day_by_day(earlier, later):
+        total, day = timedelta(), earlier.date()
+        while day <= later.date():
+            for start, end in calendar.spans if calendar.is_working_day(day) else ():
+                span_start, span_end = datetime.combine(day, start, SHANGHAI), datetime.combine(day, end, SHANGHAI)
+                total += max(min(span_end, later) - max(span_start, earlier), timedelta())
+            day += timedelta(days=1)
+        return total
+
+    rng = random.Random(20261127)
+    for _ in range(400):
+        earlier = at("2025-12-20 00:00") + timedelta(minutes=rng.randrange(60 * 24 * 400))
+        later = earlier + timedelta(minutes=rng.randrange(60 * 24 * rng.choice((2, 20, 400))))
+        assert calendar.between(earlier, later) == day_by_day(earlier, later), (earlier, later)
+    assert calendar.working_days(date(2026, 1, 1), date(2026, 12, 31)) == 248

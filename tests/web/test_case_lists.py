@@ -10,7 +10,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from cases.models import Case, CaseState
+from cases.selectors import case_table, queue
 from cases.services import act
+from cases.views import common as common_views
+from cases.views import search as search_views
 from tests.cases.conftest import advance
 from tests.factories import make_user
 from tests.web.conftest import resident_report
@@ -172,3 +175,57 @@ def test_the_approvals_queue_lists_pending_requests(client, world):
     response = client.get("/cases/queues/approvals/")
     assert numbers(response) == {case.number}
     assert Case.objects.get(pk=case.pk).state == CaseState.HANDLING
+
+
+def test_queue_pages_read_narrow_first_keep_the_queue_order(rf, world):
+    cases = many_cases(world, 7)
+    expected = [case.number for case in queue(world.officer, "to_verify")]
+    assert sorted(expected) == sorted(case.number for case in cases)
+    shown = []
+    for number in (1, 2, 3):
+        page = common_views.page_of(rf.get("/", {"page": number}), case_table(queue(world.officer, "to_verify")), 3)
+        assert page.paginator.count == 7
+        shown += [case.number for case in page]
+    assert shown == expected  # the pages together: every case once, most urgent first
+
+
+def test_a_queue_page_costs_a_fixed_number_of_queries(client, world, django_assert_num_queries):
+    many_cases(world, 3)
+    client.force_login(world.chief)
+    for case in Case.objects.all():
+        advance(case, world, "verify")
+    chief = type(world.chief).objects.get(pk=world.chief.pk)
+    client.force_login(chief)
+    # session, user, roles; the queues' counts (one UNION); the page's ids, then its rows; the unread count
+    with django_assert_num_queries(7):
+        response = client.get("/cases/queues/to_file/")
+    assert len(response.context["page"]) == 3
+    assert [tab["count"] for tab in response.context["tabs"]] == [3, 0, 0, 0]
+
+
+def test_a_search_counts_up_to_its_limit_and_still_pages_on(client, world, monkeypatch):
+    monkeypatch.setattr(search_views, "SEARCH_COUNT_LIMIT", 1)
+    cases = sorted(many_cases(world, 26), key=lambda case: case.reported_at, reverse=True)
+    client.force_login(world.chief)
+    # Page 1 counts to the end of the page asked for (25) and one more: "more than 25".
+    response = client.get("/cases/search/")
+    html = response.content.decode()
+    assert response.context["page"].paginator.count_is_capped
+    assert "超过 25 件" in html and "共 26 件" not in html
+    assert "第 1 页" in html and 'rel="next"' in html
+    # Page 2 counts on to 50 and so finds the end.
+    response = client.get("/cases/search/", {"page": 2})
+    html = response.content.decode()
+    assert [case.number for case in response.context["page"]] == [cases[-1].number]
+    assert "共 26 件" in html and "第 2 / 2 页" in html and 'rel="next"' not in html
+
+
+def test_capped_pages_reach_every_row_once_in_order(rf, world):
+    cases = sorted(many_cases(world, 7), key=lambda case: case.reported_at, reverse=True)
+    search = Case.objects.order_by("-reported_at")
+    shown = []
+    for number in (1, 2, 3, 4):
+        page = common_views.page_of(rf.get("/", {"page": number}), search, 2, count_limit=3)
+        assert page.paginator.count_is_capped == (number < 4)  # page 4 counts on to 8 and finds the end
+        shown += [case.number for case in page]
+    assert shown == [case.number for case in cases]
