@@ -71,13 +71,28 @@
         layer.getElement().setAttribute("data-grid-code", feature.properties.code);
       },
       mouseover: function () {
-        layer.getElement().classList.add("is-highlighted");
-        layer.bringToFront();
+        highlight(layer);
       },
       mouseout: function () {
-        layer.getElement().classList.remove("is-highlighted");
+        highlight(null);
       },
     });
+  }
+
+  // One grid highlighted at a time. bringToFront re-inserts the path, after which
+  // Chromium sends it no mouseout (only mouseleave, to its ancestors): leaving the map
+  // clears the highlight too, and the next grid entered takes it over.
+  var highlighted = null;
+
+  function highlight(layer) {
+    if (highlighted && highlighted !== layer) {
+      highlighted.getElement().classList.remove("is-highlighted");
+    }
+    highlighted = layer;
+    if (layer) {
+      layer.getElement().classList.add("is-highlighted");
+      layer.bringToFront();
+    }
   }
 
   window.gridMapInit = function (map) {
@@ -91,6 +106,9 @@
       })
       .then(function (collection) {
         var grids = L.geoJSON(collection, { style: styleFor, onEachFeature: bindInteractions }).addTo(map);
+        map.getContainer().addEventListener("mouseleave", function () {
+          highlight(null);
+        });
         if (collection.features.length) {
           // Not animated: once the status says the grids are there, they stay where they are drawn.
           map.fitBounds(grids.getBounds(), { padding: [8, 8], animate: false });

@@ -59,13 +59,18 @@ def grid(committed_db):
     return Grid.objects.select_related("community").order_by("code")[60]
 
 
-def test_hovering_a_grid_highlights_it(page, grid):
+def test_hovering_a_grid_highlights_it_alone(page, grid):
+    highlighted = re.compile(r"\bis-highlighted\b")
+    other = Grid.objects.order_by("code")[61]
     open_map(page)
     path = grid_path(page, grid)
     page.mouse.move(*point_on(page, grid))
-    expect(path).to_have_class(re.compile(r"\bis-highlighted\b"))
-    page.mouse.move(1, 1)
-    expect(path).not_to_have_class(re.compile(r"\bis-highlighted\b"))
+    expect(path).to_have_class(highlighted)
+    page.mouse.move(*point_on(page, other))
+    expect(grid_path(page, other)).to_have_class(highlighted)
+    expect(path).not_to_have_class(highlighted)
+    page.mouse.move(1, 1)  # off the map
+    expect(page.locator("path.grid-polygon.is-highlighted")).to_have_count(0)
 
 
 def test_clicking_a_grid_shows_its_details_without_officers_to_the_public(page, grid):
