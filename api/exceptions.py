@@ -4,8 +4,8 @@
 
 `fields` is present for input errors only (400, code "invalid"). Status codes: 400 input,
 401 not signed in or bad credentials, 403 not allowed, 404 not found or outside the
-caller's scope, 405 method, 409 workflow action not allowed in the case's state,
-415 media type, 429 throttled (with Retry-After)."""
+caller's scope, 405 method, 409 workflow action not allowed in the state of the case
+(dispute, legal-aid application), 415 media type, 429 throttled (with Retry-After)."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -16,6 +16,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from cases.errors import ActionNotAllowed
+from gaoxin.workflow import ActionNotAllowed as WorkflowActionNotAllowed
 
 
 class Conflict(exceptions.APIException):
@@ -43,7 +44,7 @@ def exception_handler(exc, context):
 def _as_api_exception(exc):
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(_messages_by_field(exc))
-    if isinstance(exc, ActionNotAllowed):
+    if isinstance(exc, ActionNotAllowed | WorkflowActionNotAllowed):
         return Conflict(exc.message)
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied(str(exc) or None)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from gaoxin.inputs import given
 from grid.models import Community
 from legalaid import selectors, services
 from legalaid.inputs import Input
@@ -131,11 +132,8 @@ def log_consultation(*, actor, at=None, **params) -> Consultation:
     advice = data.text("advice", required=_("请填写解答意见"), max_length=3000)
     referral = data.choice("referral", Consultation.Referral, default=Consultation.Referral.NONE)
     referral_note = data.text("referral_note", max_length=300)
-    referral_params = {
-        name: data.raw(name)
-        for name in ("other_party", "claims", "applicant_id_number", "matter_type", "stage", "groups")
-        if data.raw(name) not in (None, "", [])
-    }
+    referral_fields = ("other_party", "claims", "applicant_id_number", "matter_type", "stage", "groups")
+    referral_params = given({name: data.raw(name) for name in referral_fields})
     if referral != Consultation.Referral.NONE and not person_phone:
         data.error("person_phone", _("转介须留下联系电话"))
     data.check()

@@ -19,12 +19,11 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.roles import Role
-from api.exceptions import Conflict, ErrorSerializer
-from api.permissions import ApiKeyScopes
-from api.views import AUTH_ERRORS, ApiView, error
+from api.exceptions import ErrorSerializer
+from api.views import AUTH_ERRORS, ApiView, PublicApiView, error
+from gaoxin.inputs import given
 from grid.models import Community
 from legalaid import advisers, letters, selectors, services
-from legalaid.errors import ActionNotAllowed
 from legalaid.models import Application, ApplicationState, Channel, Consultation, Lawyer, MatterType
 from legalaid.serializers import (
     LegalAidApplicationDetailSerializer,
@@ -58,20 +57,6 @@ _NOT_FOUND = error("申请不存在或不在权限范围内")
 _NO_PAGE = error("页码超出范围")
 
 
-class LegalAidView(ApiView):
-    def handle_exception(self, exc):
-        if isinstance(exc, ActionNotAllowed):
-            exc = Conflict(exc.message)
-        return super().handle_exception(exc)
-
-
-class PublicLegalAidView(LegalAidView):
-    """Open to the public (throttled per address); external systems' keys stay out."""
-
-    permission_classes = [ApiKeyScopes]
-    authentication_classes = []  # no session, so no CSRF: the forms are anonymous anyway
-
-
 def _visible(request, pk):
     try:
         return selectors.application_detail(request.user, pk)
@@ -91,12 +76,8 @@ def _detail(request, application, status_code=status.HTTP_200_OK):
     return Response(LegalAidApplicationDetailSerializer(application, context=context).data, status=status_code)
 
 
-def _params(validated):
-    return {key: value for key, value in validated.items() if value not in (None, "", [])}
-
-
 def _application_params(validated):
-    params = _params(validated)
+    params = given(validated)
     code = params.pop("matter_type", None)
     params["matter_type"] = MatterType.objects.filter(code=code, active=True).values_list("pk", flat=True).first() or -1
     return params
@@ -108,7 +89,7 @@ class ApplicationPagination(PageNumberPagination):
     max_page_size = 200
 
 
-class ApplicationListView(LegalAidView, GenericAPIView):
+class ApplicationListView(ApiView, GenericAPIView):
     parser_classes = [JSONParser]
     pagination_class = ApplicationPagination
     serializer_class = LegalAidApplicationSerializer
@@ -160,7 +141,7 @@ class ApplicationListView(LegalAidView, GenericAPIView):
         return _detail(request, application, status.HTTP_201_CREATED)
 
 
-class ApplicationDetailView(LegalAidView):
+class ApplicationDetailView(ApiView):
     @extend_schema(
         operation_id="legalaid_applications_retrieve",
         summary="法律援助申请详情",
@@ -172,7 +153,7 @@ class ApplicationDetailView(LegalAidView):
         return _detail(request, _visible(request, pk))
 
 
-class ApplicationActionView(LegalAidView):
+class ApplicationActionView(ApiView):
     action_name = ""
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
@@ -180,7 +161,7 @@ class ApplicationActionView(LegalAidView):
         application = _visible(request, pk)
         body = action_input_serializer(self.action_name)(data=request.data)
         body.is_valid(raise_exception=True)
-        params = _params(body.validated_data)
+        params = given(body.validated_data)
         application = services.act(application, self.action_name, request.user, **params)
         return _detail(request, application)
 
@@ -219,7 +200,7 @@ def _coordinator_only(request):
         raise exceptions.PermissionDenied(_("仅法律援助协调员可以访问"))
 
 
-class SuggestionView(LegalAidView):
+class SuggestionView(ApiView):
     @extend_schema(
         operation_id="legalaid_applications_suggestion",
         summary="轮候建议",
@@ -236,7 +217,7 @@ class SuggestionView(LegalAidView):
         return Response(LegalAidSuggestionSerializer(services.suggest(application)).data)
 
 
-class RefusalLetterView(LegalAidView):
+class RefusalLetterView(ApiView):
     @extend_schema(
         operation_id="legalaid_applications_refusal_letter",
         summary="不予法律援助决定书（PDF）",
@@ -258,7 +239,7 @@ class RefusalLetterView(LegalAidView):
 # ---------------------------------------------------------------- public
 
 
-class MatterTypeListView(PublicLegalAidView):
+class MatterTypeListView(PublicApiView):
     @extend_schema(
         operation_id="legalaid_matter_types_list",
         summary="援助事项类型",
@@ -270,7 +251,7 @@ class MatterTypeListView(PublicLegalAidView):
         return Response(LegalAidMatterTypeSerializer(selectors.matter_types(), many=True).data)
 
 
-class ApplyView(PublicLegalAidView):
+class ApplyView(PublicApiView):
     parser_classes = [JSONParser]
 
     @extend_schema(
@@ -289,7 +270,7 @@ class ApplyView(PublicLegalAidView):
         return Response(LegalAidTrackSerializer(application).data, status=status.HTTP_201_CREATED)
 
 
-class TrackView(PublicLegalAidView):
+class TrackView(PublicApiView):
     @extend_schema(
         operation_id="legalaid_track",
         summary="查询法律援助进度",
@@ -312,7 +293,7 @@ class TrackView(PublicLegalAidView):
         return Response(LegalAidTrackSerializer(application).data)
 
 
-class TrackPapersView(PublicLegalAidView):
+class TrackPapersView(PublicApiView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -343,7 +324,7 @@ class TrackPapersView(PublicLegalAidView):
         return Response(LegalAidTrackSerializer(selectors.track(application.number, data["phone"])).data)
 
 
-class OnDutyView(PublicLegalAidView):
+class OnDutyView(PublicApiView):
     @extend_schema(
         operation_id="legalaid_on_duty",
         summary="今日值班社区法律顾问",
@@ -378,7 +359,7 @@ class OnDutyView(PublicLegalAidView):
 # ---------------------------------------------------------------- panel, roster, consultations
 
 
-class LawyerListView(LegalAidView, GenericAPIView):
+class LawyerListView(ApiView, GenericAPIView):
     pagination_class = ApplicationPagination
     serializer_class = LegalAidLawyerSerializer
     queryset = Lawyer.objects.none()  # for the schema; the panel is in get()
@@ -402,7 +383,7 @@ class LawyerListView(LegalAidView, GenericAPIView):
         return self.get_paginated_response(LegalAidLawyerSerializer(page, many=True).data)
 
 
-class RosterView(LegalAidView):
+class RosterView(ApiView):
     parser_classes = [JSONParser]
 
     def _communities(self, request):
@@ -450,11 +431,11 @@ class RosterView(LegalAidView):
     def post(self, request):
         body = LegalAidShiftCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        shift = advisers.set_shift(actor=request.user, **_params(body.validated_data))
+        shift = advisers.set_shift(actor=request.user, **given(body.validated_data))
         return Response(LegalAidShiftSerializer(shift).data, status=status.HTTP_201_CREATED)
 
 
-class ConsultationListView(LegalAidView, GenericAPIView):
+class ConsultationListView(ApiView, GenericAPIView):
     parser_classes = [JSONParser]
     pagination_class = ApplicationPagination
     serializer_class = LegalAidConsultationSerializer
@@ -485,11 +466,11 @@ class ConsultationListView(LegalAidView, GenericAPIView):
     def post(self, request):
         body = LegalAidConsultationCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        consultation = advisers.log_consultation(actor=request.user, **_params(body.validated_data))
+        consultation = advisers.log_consultation(actor=request.user, **given(body.validated_data))
         return Response(LegalAidConsultationSerializer(consultation).data, status=status.HTTP_201_CREATED)
 
 
-class StatisticsView(LegalAidView):
+class StatisticsView(ApiView):
     @extend_schema(
         operation_id="legalaid_statistics",
         summary="法律援助统计",

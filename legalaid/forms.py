@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gaoxin.inputs import ServiceForm
 from grid.models import Community
 from legalaid.models import (
     Adviser,
@@ -54,18 +55,6 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
         return [super().clean(data, initial)] if data else []
-
-
-class ServiceForm(forms.Form):
-    """A form whose cleaned data are a service's input."""
-
-    def params(self) -> dict:
-        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", [])}
-
-    def show_errors(self, error):
-        """Put a service's ValidationError next to the fields it names."""
-        for field, messages in error.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
 
 
 # ---------------------------------------------------------------- applications

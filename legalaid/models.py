@@ -7,13 +7,13 @@ ApplicationEvent is the audit trail."""
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gaoxin.workflow import DaySequence, WorkflowEvent
 from grid.models import Community
 
 
@@ -263,14 +263,8 @@ class Outcome(models.TextChoices):
     TERMINATED = "terminated", _("终止法律援助")
 
 
-class ApplicationDaySequence(models.Model):
-    """Per-day counter behind application numbers; incremented with one atomic upsert."""
-
-    day = models.DateField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    def __str__(self):
-        return f"{self.day}: {self.last}"
+class ApplicationDaySequence(DaySequence):
+    """Per-day counter behind application numbers."""
 
 
 class Application(models.Model):
@@ -612,37 +606,24 @@ class FollowUpVisit(models.Model):
         return f"{self.application_id} · {self.satisfaction}/5"
 
 
-class ApplicationEvent(models.Model):
+class ApplicationEvent(WorkflowEvent):
     """One immutable line of an application's timeline, written with the change it records."""
 
+    subject_field = "application"
+    edit_refused = _("办理记录不可修改")
+    delete_refused = _("办理记录不可删除")
+
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("动作"), max_length=30)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    actor_role = models.CharField(_("角色"), max_length=30, blank=True)
     from_state = models.CharField(max_length=16, choices=ApplicationState.choices, blank=True)
     to_state = models.CharField(max_length=16, choices=ApplicationState.choices)
-    note = models.TextField(_("说明"), blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(_("时间"))
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("申请办理记录")
         verbose_name_plural = _("申请办理记录")
         indexes = [models.Index(fields=["application", "created_at"], name="legalaid_event_timeline")]
 
     def __str__(self):
         return f"{self.application_id} · {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError(_("办理记录不可修改"))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("办理记录不可删除"))
 
 
 # ---------------------------------------------------------------- community legal advisers

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
-from legalaid.inputs import valid_phone
+from gaoxin.inputs import valid_phone
 from legalaid.models import LawFirm, Lawyer, Specialism
 
 COLUMNS = (

@@ -23,6 +23,7 @@ from legalaid.models import (
     Adviser,
     ApplicantGroup,
     Application,
+    ApplicationDaySequence,
     ApplicationEvent,
     ApplicationState,
     Assignment,
@@ -147,7 +148,7 @@ def submit(*, actor, at=None, **params):
         application.save()
         clocks.sync_application(application, now)
         _save_papers(application, papers, actor, now, supplement=False)
-        _record(
+        ApplicationEvent.record(
             application,
             "submit",
             actor,
@@ -246,14 +247,7 @@ def _read_papers(data, name="papers"):
 
 def _next_number(now) -> str:
     day = timezone.localdate(now)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO legalaid_applicationdaysequence (day, last) VALUES (%s, 1) "
-            "ON CONFLICT (day) DO UPDATE SET last = legalaid_applicationdaysequence.last + 1 RETURNING last",
-            [day],
-        )
-        sequence = cursor.fetchone()[0]
-    return f"FY{day:%Y%m%d}{sequence:04d}"
+    return f"FY{day:%Y%m%d}{ApplicationDaySequence.next_number(day):04d}"
 
 
 def _communities():
@@ -301,7 +295,9 @@ def act(application, action, actor, *, at=None, phone="", **params):
         application.save()
         clocks.sync_application(application, now)
         note = event_data.pop("_note", "")
-        _record(application, action, actor, role, before, application.state, now, note=note, data=event_data)
+        ApplicationEvent.record(
+            application, action, actor, role, before, application.state, now, note=note, data=event_data
+        )
     return application
 
 
@@ -511,7 +507,7 @@ def lapse_papers(papers_request_ids, now):
             papers_request.status = PapersRequest.Status.OVERDUE
             papers_request.save(update_fields=["status"])
             title = _("申请 %(number)s 先行指派后应补的材料已逾期") % {"number": application.number}
-            _record(application, "papers_overdue", None, SYSTEM_ACTOR, before, before, now, note=title)
+            ApplicationEvent.record(application, "papers_overdue", None, SYSTEM_ACTOR, before, before, now, note=title)
             _tell_papers_overdue(application, title)  # the inbox rows commit with the crossing
             continue
         papers_request.status = PapersRequest.Status.LAPSED
@@ -524,7 +520,7 @@ def lapse_papers(papers_request_ids, now):
         clocks.enter_state(application, now)
         application.save()
         clocks.sync_application(application, now)
-        _record(
+        ApplicationEvent.record(
             application,
             "papers_lapsed",
             None,
@@ -904,21 +900,7 @@ _EFFECTS = {
 assert set(_EFFECTS) == set(TRANSITIONS), "every transition needs an effect"
 
 
-# ---------------------------------------------------------------- events and notifications
-
-
-def _record(application, action, actor, role, from_state, to_state, now, *, note="", data=None):
-    return ApplicationEvent.objects.create(
-        application=application,
-        action=action,
-        actor=actor,
-        actor_role=role,
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-        data=data or {},
-        created_at=now,
-    )
+# ---------------------------------------------------------------- notifications
 
 
 def _day(moment):

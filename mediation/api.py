@@ -16,11 +16,10 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.roles import STAFF_ROLES, Role
-from api.exceptions import Conflict, ErrorSerializer
-from api.permissions import ApiKeyScopes
-from api.views import AUTH_ERRORS, ApiView, error
+from api.exceptions import ErrorSerializer
+from api.views import AUTH_ERRORS, ApiView, PublicApiView, error
+from gaoxin.inputs import given
 from mediation import casefile, selectors, services
-from mediation.errors import ActionNotAllowed
 from mediation.models import Committee, CouncilMember, Dispute, DisputeSource, DisputeState
 from mediation.serializers import (
     MediationApplySerializer,
@@ -46,20 +45,6 @@ TAGS = ["mediation"]
 _SESSION_RELATED = ("mediators", "council_members", "attended_parties", "attended_council")
 
 
-class MediationView(ApiView):
-    def handle_exception(self, exc):
-        if isinstance(exc, ActionNotAllowed):
-            exc = Conflict(exc.message)
-        return super().handle_exception(exc)
-
-
-class PublicMediationView(MediationView):
-    """Open to the public (throttled per address); external systems' keys stay out."""
-
-    permission_classes = [ApiKeyScopes]
-    authentication_classes = []  # no session, so no CSRF: the form is anonymous anyway
-
-
 def _visible(request, pk):
     try:
         return selectors.dispute_detail(request.user, pk)
@@ -79,17 +64,13 @@ def _detail(request, dispute, status_code=status.HTTP_200_OK):
     return Response(MediationDisputeDetailSerializer(dispute, context=context).data, status=status_code)
 
 
-def _params(validated):
-    return {key: value for key, value in validated.items() if value not in (None, "", [])}
-
-
 class DisputePagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
 
 
-class DisputeListView(MediationView, GenericAPIView):
+class DisputeListView(ApiView, GenericAPIView):
     parser_classes = [JSONParser]
     pagination_class = DisputePagination
     serializer_class = MediationDisputeSerializer
@@ -135,11 +116,11 @@ class DisputeListView(MediationView, GenericAPIView):
     def post(self, request):
         body = MediationRegisterSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        dispute = services.register(actor=request.user, **_params(body.validated_data))
+        dispute = services.register(actor=request.user, **given(body.validated_data))
         return _detail(request, dispute, status.HTTP_201_CREATED)
 
 
-class DisputeDetailView(MediationView):
+class DisputeDetailView(ApiView):
     @extend_schema(
         operation_id="mediation_disputes_retrieve",
         summary="纠纷详情",
@@ -151,7 +132,7 @@ class DisputeDetailView(MediationView):
         return _detail(request, _visible(request, pk))
 
 
-class DisputeActionView(MediationView):
+class DisputeActionView(ApiView):
     action_name = ""
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
@@ -159,7 +140,7 @@ class DisputeActionView(MediationView):
         dispute = _visible(request, pk)
         body = action_input_serializer(self.action_name)(data=request.data)
         body.is_valid(raise_exception=True)
-        dispute = services.act(dispute, self.action_name, request.user, **_params(body.validated_data))
+        dispute = services.act(dispute, self.action_name, request.user, **given(body.validated_data))
         return _detail(request, dispute)
 
 
@@ -192,7 +173,7 @@ def _action_view(action):
 ACTION_VIEWS = {action: _action_view(action) for action in TRANSITIONS}
 
 
-class DocumentListView(MediationView):
+class DocumentListView(ApiView):
     @extend_schema(
         operation_id="mediation_documents_list",
         summary="卷宗材料",
@@ -209,7 +190,7 @@ class DocumentListView(MediationView):
         return Response([document_entry(dispute, entry) for entry in casefile.entries(dispute)])
 
 
-class DocumentView(MediationView):
+class DocumentView(ApiView):
     @extend_schema(
         operation_id="mediation_documents_retrieve",
         summary="下载卷宗材料",
@@ -236,7 +217,7 @@ class DocumentView(MediationView):
         return response
 
 
-class ApplicationView(PublicMediationView):
+class ApplicationView(PublicApiView):
     parser_classes = [JSONParser]
 
     @extend_schema(
@@ -250,11 +231,11 @@ class ApplicationView(PublicMediationView):
     def post(self, request):
         body = MediationApplySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        dispute = services.register(actor=None, source=DisputeSource.RESIDENT_ONLINE, **_params(body.validated_data))
+        dispute = services.register(actor=None, source=DisputeSource.RESIDENT_ONLINE, **given(body.validated_data))
         return Response(MediationTrackSerializer(dispute).data, status=status.HTTP_201_CREATED)
 
 
-class TrackView(PublicMediationView):
+class TrackView(PublicApiView):
     @extend_schema(
         operation_id="mediation_applications_track",
         summary="查询调解进度",
@@ -273,7 +254,7 @@ class TrackView(PublicMediationView):
         return Response(MediationTrackSerializer(dispute, context=context).data)
 
 
-class InvitationListView(MediationView):
+class InvitationListView(ApiView):
     @extend_schema(
         operation_id="mediation_invitations_list",
         summary="我的调解邀请",
@@ -285,7 +266,7 @@ class InvitationListView(MediationView):
         return Response(MediationInvitationSerializer(selectors.invitations_of(request.user), many=True).data)
 
 
-class SessionListView(MediationView):
+class SessionListView(ApiView):
     @extend_schema(
         operation_id="mediation_sessions_list",
         summary="我的调解会",
@@ -302,7 +283,7 @@ class SessionListView(MediationView):
         return Response(MediationSessionSerializer(sessions, many=True).data)
 
 
-class ReferenceView(MediationView):
+class ReferenceView(ApiView):
     def check_permissions(self, request):
         super().check_permissions(request)
         if not request.user.has_role(*STAFF_ROLES):
@@ -333,7 +314,7 @@ class CouncilMemberListView(ReferenceView):
         return Response(MediationCouncilMemberSerializer(members, many=True).data)
 
 
-class StatisticsView(MediationView):
+class StatisticsView(ApiView):
     @extend_schema(
         operation_id="mediation_statistics",
         summary="调解统计",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from gaoxin.inputs import ServiceForm
 from grid.models import Community, Grid
 from mediation import selectors
 from mediation.models import (
@@ -38,18 +39,6 @@ def _pick(label, choices, **kwargs):
     """A choice that starts blank: what is recorded (a visit's findings, a court's ruling)
     must be chosen, not left at whatever option comes first."""
     return forms.ChoiceField(label=label, choices=[("", "—"), *choices], required=False, **kwargs)
-
-
-class ServiceForm(forms.Form):
-    """A form whose cleaned data are a service's input."""
-
-    def params(self) -> dict:
-        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", [])}
-
-    def show_errors(self, error):
-        """Put a service's ValidationError next to the fields it names."""
-        for field, messages in error.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
 
 
 # ---------------------------------------------------------------- intake

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gaoxin.workflow import DaySequence, WorkflowEvent
 from grid.models import Community, Grid
 
 
@@ -173,14 +174,8 @@ class OtherRoute(models.TextChoices):
     OTHER = "other", _("其他途径")
 
 
-class DisputeDaySequence(models.Model):
-    """Per-day counter behind dispute numbers; incremented with one atomic upsert."""
-
-    day = models.DateField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    def __str__(self):
-        return f"{self.day}: {self.last}"
+class DisputeDaySequence(DaySequence):
+    """Per-day counter behind dispute numbers."""
 
 
 class Dispute(models.Model):
@@ -525,34 +520,21 @@ class DisputeDocument(models.Model):
         return self.title
 
 
-class DisputeEvent(models.Model):
+class DisputeEvent(WorkflowEvent):
     """One immutable line of a dispute's timeline, written with the change it records."""
 
+    subject_field = "dispute"
+    edit_refused = _("纠纷记录不可修改")
+    delete_refused = _("纠纷记录不可删除")
+
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("动作"), max_length=30)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    actor_role = models.CharField(_("角色"), max_length=30, blank=True)
     from_state = models.CharField(max_length=16, choices=DisputeState.choices, blank=True)
     to_state = models.CharField(max_length=16, choices=DisputeState.choices)
-    note = models.TextField(_("说明"), blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(_("时间"))
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("纠纷记录")
         verbose_name_plural = _("纠纷记录")
         indexes = [models.Index(fields=["dispute", "created_at"], name="dispute_event_timeline")]
 
     def __str__(self):
         return f"{self.dispute_id} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError(_("纠纷记录不可修改"))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("纠纷记录不可删除"))

@@ -3,7 +3,7 @@ state against mediation.workflow, writes the change and its DisputeEvent togethe
 queues notifications on commit. Web views, the API and the demo all call these."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role
 from accounts.scopes import officer_works_in
+from gaoxin.inputs import valid_phone
 from mediation import clocks
 from mediation.errors import ActionNotAllowed
-from mediation.inputs import Input, valid_id_number, valid_phone
+from mediation.inputs import Input, valid_id_number
 from mediation.models import (
     Agreement,
     Committee,
@@ -22,6 +23,7 @@ from mediation.models import (
     CouncilInvitation,
     CouncilMember,
     Dispute,
+    DisputeDaySequence,
     DisputeDocument,
     DisputeEvent,
     DisputeSource,
@@ -141,7 +143,7 @@ def register(*, actor, at=None, **params):
         event_data = {"source": source, "committee": committee.pk}
         if case:
             event_data["case"] = case.number
-        _record(dispute, "register", actor, _role_of(actor), "", dispute.state, now, data=event_data)
+        DisputeEvent.record(dispute, "register", actor, _role_of(actor), "", dispute.state, now, data=event_data)
     transaction.on_commit(lambda: _tell_committee(dispute, _("新纠纷待受理：%(number)s") % {"number": dispute.number}))
     if criminal_risk:
         transaction.on_commit(lambda: _tell_heads_of_criminal_risk(dispute))
@@ -233,14 +235,7 @@ def _route(source, community):
 
 def _next_number(now) -> str:
     day = timezone.localdate(now)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO mediation_disputedaysequence (day, last) VALUES (%s, 1) "
-            "ON CONFLICT (day) DO UPDATE SET last = mediation_disputedaysequence.last + 1 RETURNING last",
-            [day],
-        )
-        sequence = cursor.fetchone()[0]
-    return f"TJ{day:%Y%m%d}{sequence:04d}"
+    return f"TJ{day:%Y%m%d}{DisputeDaySequence.next_number(day):04d}"
 
 
 def _grids():
@@ -290,7 +285,7 @@ def act(dispute, action, actor, *, at=None, **params):
         dispute.save()
         clocks.sync_dispute(dispute, now)
         note = event_data.pop("_note", "")
-        _record(dispute, action, actor, role, before, dispute.state, now, note=note, data=event_data)
+        DisputeEvent.record(dispute, action, actor, role, before, dispute.state, now, note=note, data=event_data)
     return dispute
 
 
@@ -896,21 +891,7 @@ _EFFECTS = {
 assert set(_EFFECTS) == set(TRANSITIONS), "every transition needs an effect"
 
 
-# ---------------------------------------------------------------- events and notifications
-
-
-def _record(dispute, action, actor, role, from_state, to_state, now, *, note="", data=None):
-    return DisputeEvent.objects.create(
-        dispute=dispute,
-        action=action,
-        actor=actor,
-        actor_role=role,
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-        data=data or {},
-        created_at=now,
-    )
+# ---------------------------------------------------------------- notifications
 
 
 def _link(dispute):

@@ -24,3 +24,10 @@ class ApiView(APIView):
     """Signed-in callers only; an external system's key only where the view grants a scope."""
 
     permission_classes = [IsAuthenticated, ApiKeyScopes]
+
+
+class PublicApiView(ApiView):
+    """Open to the public (throttled per address); external systems' keys stay out."""
+
+    permission_classes = [ApiKeyScopes]
+    authentication_classes = []  # no session, so no CSRF: public forms are anonymous anyway
