@@ -15,8 +15,7 @@ from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from cases.errors import ActionNotAllowed
-from gaoxin.workflow import ActionNotAllowed as WorkflowActionNotAllowed
+from gaoxin.workflow import ActionNotAllowed
 
 
 class Conflict(exceptions.APIException):
@@ -44,7 +43,7 @@ def exception_handler(exc, context):
 def _as_api_exception(exc):
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(_messages_by_field(exc))
-    if isinstance(exc, ActionNotAllowed | WorkflowActionNotAllowed):
+    if isinstance(exc, ActionNotAllowed):
         return Conflict(exc.message)
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied(str(exc) or None)

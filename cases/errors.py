@@ -1,12 +1,5 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 
-
-class ActionNotAllowed(Exception):
-    """The action is not allowed in the case's current state (HTTP 409)."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
+from gaoxin.workflow import ActionNotAllowed
 
 __all__ = ["ActionNotAllowed", "PermissionDenied", "ValidationError"]

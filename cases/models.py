@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from deadlines.models import Deadline, TimeBasis
+from gaoxin.workflow import DaySequence, WorkflowEvent
 from grid.models import Community, Grid
 
 
@@ -158,11 +159,8 @@ class CaseSource(models.TextChoices):
     PLATFORM = "platform", _("其他平台")
 
 
-class CaseDaySequence(models.Model):
-    """Per-day counter behind case numbers; incremented with one atomic upsert."""
-
-    day = models.DateField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+class CaseDaySequence(DaySequence):
+    """Per-day counter behind case numbers."""
 
 
 class Case(models.Model):
@@ -304,23 +302,18 @@ class CaseRequest(models.Model):
         ]
 
 
-class CaseEvent(models.Model):
+class CaseEvent(WorkflowEvent):
     """One immutable line of a case's timeline, written with the change it records."""
 
+    subject_field = "case"
+    edit_refused = _("案件记录不可修改")
+    delete_refused = _("案件记录不可删除")
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("动作"), max_length=30)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    actor_role = models.CharField(_("角色"), max_length=30, blank=True)
     from_state = models.CharField(max_length=12, choices=CaseState.choices, blank=True)
     to_state = models.CharField(max_length=12, choices=CaseState.choices)
-    note = models.TextField(_("说明"), blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(_("时间"))
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("案件记录")
         verbose_name_plural = _("案件记录")
         indexes = [
@@ -328,14 +321,6 @@ class CaseEvent(models.Model):
             # Per-post KPIs count events of one action over a period.
             models.Index(fields=["action", "created_at"], name="case_event_action_time"),
         ]
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError(_("案件记录不可修改"))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("案件记录不可删除"))
 
 
 def _photo_path(instance, filename):

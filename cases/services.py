@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +16,7 @@ from accounts.roles import Role
 from accounts.scopes import officer_works_in
 from cases.errors import ActionNotAllowed
 from cases.escalation import HANDLING_STAGE, escalation_delay_hours, stage_of
-from cases.models import Case, CaseEvent, CasePhoto, CaseRequest, CaseSource, CaseState, Category, Unit
+from cases.models import Case, CaseDaySequence, CaseEvent, CasePhoto, CaseRequest, CaseSource, CaseState, Category, Unit
 from cases.photos import validate_photos
 from cases.selectors import user_unit_ids
 from cases.workflow import REQUEST_DECISIONS, RESUME, STAY, TRANSITIONS, Scope
@@ -145,7 +145,7 @@ def report(
                 case.verified_at, case.verified_by = now, actor
             _enter_stage(case, now)
             case.save()
-            event = _record(case, "report", actor, _role_of(actor), "", initial, now, data=_snap_data(match))
+            event = CaseEvent.record(case, "report", actor, _role_of(actor), "", initial, now, data=_snap_data(match))
             _attach(case, event, photos, CasePhoto.Kind.BEFORE, actor)
             if resolve_on_spot:
                 _resolve_on_spot(case, actor, after_photos, now)
@@ -167,7 +167,9 @@ def _resolve_on_spot(case, actor, after_photos, now):
     case.checked_by = actor
     _enter_stage(case, now)
     case.save()
-    event = _record(case, "resolve_on_spot", actor, Role.GRID_OFFICER, before, case.state, now, note=_("现场处置"))
+    event = CaseEvent.record(
+        case, "resolve_on_spot", actor, Role.GRID_OFFICER, before, case.state, now, note=_("现场处置")
+    )
     _attach(case, event, after_photos, CasePhoto.Kind.AFTER, actor)
 
 
@@ -177,14 +179,7 @@ def _snap_data(match):
 
 def _next_number(now) -> str:
     day = timezone.localdate(now)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO cases_casedaysequence (day, last) VALUES (%s, 1) "
-            "ON CONFLICT (day) DO UPDATE SET last = cases_casedaysequence.last + 1 RETURNING last",
-            [day],
-        )
-        sequence = cursor.fetchone()[0]
-    return f"{day:%Y%m%d}{sequence:05d}"
+    return f"{day:%Y%m%d}{CaseDaySequence.next_number(day):05d}"
 
 
 # ---------------------------------------------------------------- workflow actions
@@ -223,7 +218,7 @@ def act(case, action, actor, *, at=None, **params):
             _enter_stage(case, now, resumed=transition.target == RESUME)
         case.save()
         _sync_deadline(case, now)
-        event = _record(case, action, actor, role, before, case.state, now, note=data.note, data=event_data)
+        event = CaseEvent.record(case, action, actor, role, before, case.state, now, note=data.note, data=event_data)
         kind = CasePhoto.Kind.AFTER if action == "feedback" else CasePhoto.Kind.BEFORE
         _attach(case, event, data.photos, kind, actor)
     return case
@@ -360,7 +355,7 @@ def _merge(case, actor, data, now):
     if target.pk == case.pk or not target.is_open or target.state == CaseState.MERGED:
         raise ActionNotAllowed(_("只能合并到另一个未办结的案件"))
     case.merged_into = target
-    _record(
+    CaseEvent.record(
         target,
         "merged_from",
         actor,
@@ -551,20 +546,6 @@ def _sync_deadline(case, now):
         case.category.time_basis,
         at=now,
         escalate_after_hours=escalation_delay_hours(),
-    )
-
-
-def _record(case, action, actor, role, from_state, to_state, now, *, note="", data=None):
-    return CaseEvent.objects.create(
-        case=case,
-        action=action,
-        actor=actor,
-        actor_role=role,
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-        data=data or {},
-        created_at=now,
     )
 
 
