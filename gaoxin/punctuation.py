@@ -18,3 +18,8 @@ def punct(mark):
     if mark not in WESTERN:
         raise template.TemplateSyntaxError(f"punct knows {''.join(WESTERN)}, not {mark!r}")
     return mark if (get_language() or "zh-hans").startswith("zh") else WESTERN[mark]
+
+
+def parenthesized(text, note) -> str:
+    """`text（note）` in Chinese, `text (note)` otherwise: for labels built in Python."""
+    return f"{text}{punct('（')}{note}{punct('）')}"

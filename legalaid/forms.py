@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gaoxin.inputs import ServiceForm
+from gaoxin.punctuation import parenthesized
 from grid.models import Community
 from legalaid.models import (
     Adviser,
@@ -299,7 +300,7 @@ def action_form(action, *, data=None, files=None, suggestion=None, missing=None,
         del form.fields["received_on"]
     if action == "assign" and suggestion is not None:
         form.fields["lawyer"].initial = suggestion.lawyer.pk
-        form.fields["lawyer"].label_from_instance = lambda lawyer: f"{lawyer.name}（{lawyer.firm.name}）"
+        form.fields["lawyer"].label_from_instance = lambda lawyer: parenthesized(lawyer.name, lawyer.firm.name)
     return form
 
 

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gaoxin.punctuation import parenthesized
 from gaoxin.workflow import DaySequence, WorkflowEvent
 from grid.models import Community
 
@@ -163,7 +164,7 @@ class Lawyer(models.Model):
         indexes = [GinIndex(fields=["specialisms"], name="lawyer_specialisms")]
 
     def __str__(self):
-        return f"{self.name}（{self.firm.name}）"
+        return parenthesized(self.name, self.firm.name)
 
     @property
     def years_of_practice(self) -> int:

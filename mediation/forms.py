@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from gaoxin.inputs import ServiceForm
+from gaoxin.punctuation import parenthesized
 from grid.models import Community, Grid
 from mediation import selectors
 from mediation.models import (
@@ -273,7 +274,7 @@ class InviteCouncilForm(ActionForm):
             self.fields["member"],
             selectors.invitable_council(self.dispute),
             self.choices.invitable_council,
-            lambda m: f"{m.user.display_name}（{m.get_kind_display()}）{m.title} · {m.availability}",
+            lambda m: f"{parenthesized(m.user.display_name, m.get_kind_display())}{m.title} · {m.availability}",
         )
         _offer(self.fields["consenting_parties"], self.dispute.parties.all(), self.choices.parties)
 

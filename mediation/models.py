@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gaoxin.punctuation import parenthesized
 from gaoxin.workflow import DaySequence, WorkflowEvent
 from grid.models import Community, Grid
 
@@ -104,7 +105,7 @@ class CouncilMember(models.Model):
         verbose_name_plural = _("乡贤议事会成员")
 
     def __str__(self):
-        return f"{self.user.display_name}（{self.get_kind_display()}）"
+        return parenthesized(self.user.display_name, self.get_kind_display())
 
 
 class DisputeType(models.TextChoices):

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.template import Context, Template, TemplateSyntaxError
 from django.utils import translation
 
+from gaoxin.punctuation import parenthesized
+
 SNIPPET = '{% translate "类别" %}{% punct "：" %}{{ name }}{% punct "（" %}{{ code }}{% punct "）" %}'
 
 
@@ -37,3 +39,10 @@ def test_every_template_keeps_chinese_punctuation_inside_translations_or_punct()
         text = token.sub("", path.read_text())
         bare += [f"{path.relative_to(settings.BASE_DIR)}: {mark}" for mark in re.findall("[（）：，；、。]", text)]
     assert bare == []
+
+
+def test_labels_built_in_python_follow_the_language_too():
+    with translation.override("zh-hans"):
+        assert parenthesized("王律师", "唐家湾律师事务所") == "王律师（唐家湾律师事务所）"
+    with translation.override("en"):
+        assert parenthesized("王律师", "唐家湾律师事务所") == "王律师 (唐家湾律师事务所)"
