@@ -60,3 +60,16 @@ def committed_db(transactional_db):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path_factory):
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: LocaleMiddleware activates a request's
+    language in the thread and leaves it there, so an English request in one test would
+    otherwise make the next test's management command speak English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
