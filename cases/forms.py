@@ -88,13 +88,18 @@ class CategorySelect(QuickSelect):
         return option
 
 
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.label
+
+
 def category_field(*, required, empty_label):
     """A choice of active categories, <optgroup> per kind and major class; returned with
     the categories by their (string) pk, read in the same query."""
     categories = list(Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code"))
     kinds = dict(CaseKind.choices)
     groups = [
-        (f"{kinds[kind]} · {major_code} {items[0].major_name}", [(str(c.pk), f"{c.code} {c.name}") for c in items])
+        (f"{kinds[kind]} · {major_code} {items[0].major_name}", [(str(c.pk), f"{c.code} {c.label}") for c in items])
         for (kind, major_code), group in groupby(categories, key=lambda c: (c.kind, c.major_code))
         for items in [list(group)]
     ]
@@ -217,7 +222,7 @@ class ActionForm(forms.Form):
 
     note = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     photos = MultiplePhotoField()
-    unit = forms.ModelChoiceField(
+    unit = UnitChoiceField(
         label=_("处置单位"), queryset=Unit.objects.filter(active=True), required=False, empty_label=_("请选择处置单位")
     )
     hours = forms.DecimalField(
@@ -263,7 +268,7 @@ class ActionForm(forms.Form):
 
 
 def _duplicate_label(case):
-    return f"{case.number} · {case.category.name} · {case.address or case.grid.name}"
+    return f"{case.number} · {case.category.label} · {case.address or case.grid.name}"
 
 
 # ---------------------------------------------------------------- search and export
@@ -296,7 +301,7 @@ class CaseFilterForm(forms.Form):
         empty_label=_("全部网格"),
         widget=QuickSelect,
     )
-    unit = forms.ModelChoiceField(
+    unit = UnitChoiceField(
         label=_("处置单位"),
         queryset=Unit.objects.order_by("level", "name"),
         required=False,

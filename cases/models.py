@@ -3,6 +3,7 @@ from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from deadlines.models import Deadline, TimeBasis
@@ -71,6 +72,16 @@ class Category(models.Model):
     def code(self) -> str:
         return f"{self.major_code}{self.minor_code}"
 
+    @property
+    def label(self) -> str:
+        return localized(self.name, self.name_en)
+
+
+def localized(name: str, name_en: str) -> str:
+    """A name as the page's language shows it: the English name on English pages when
+    there is one, the Chinese name otherwise."""
+    return name_en if name_en and (get_language() or "").startswith("en") else name
+
 
 class Unit(models.Model):
     """A responsible unit (专业部门 / 处置单位) that handles dispatched cases."""
@@ -105,6 +116,10 @@ class Unit(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def label(self) -> str:
+        return localized(self.name, self.name_en)
 
     def clean(self):
         if self.level == self.Level.COMMUNITY and not self.community_id:

@@ -26,10 +26,12 @@ CASE_TABLE_FIELDS = (
     "category__major_code",
     "category__minor_code",
     "category__name",
+    "category__name_en",
     "category__time_basis",
     "grid__name",
     "community__name",
     "unit__name",
+    "unit__name_en",
 )
 
 

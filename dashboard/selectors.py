@@ -144,7 +144,7 @@ def by_category(now, days=FLOW_DAYS, top=TOP_CATEGORIES) -> list[dict]:
     rows = (
         Case.objects.filter(reported_at__gte=since)
         .exclude(state__in=(CaseState.VOIDED, CaseState.MERGED))
-        .values("category_id", name=F("category__name"))
+        .values("category_id", name=F("category__name"), name_en=F("category__name_en"))
         .annotate(
             total=Count("pk"),
             open=Count("pk", filter=Q(state__in=OPEN_STATES)),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from cases.models import localized
 from cases.selectors import DISTRICT_ROLES
 from dashboard.figures import KEEP_FACTOR, cache_key, current_figures, figures_and_queues
 
@@ -40,10 +41,12 @@ class DashboardView(CentreOnly, TemplateView):
         figures, queue_counts = figures_and_queues(user)
         queues = [{**item, "url": reverse("cases:queue", args=[item["name"]])} for item in queue_counts]
         kpis = [{**card, "label": PERIOD_LABELS[card["period"]]} for card in figures["kpis"]]
+        # Figures are computed once for every viewer; names take the viewer's language here.
+        categories = [{**row, "name": localized(row["name"], row.get("name_en", ""))} for row in figures["categories"]]
         charts = {
             "flow": figures["flow"],
             "onTime": figures["on_time"],
-            "categories": figures["categories"],
+            "categories": categories,
             "communities": figures["communities"],
             "labels": {
                 "reported": _("上报"),
@@ -76,7 +79,7 @@ class DashboardView(CentreOnly, TemplateView):
             figures_seconds=max(int(settings.DASHBOARD_CACHE_SECONDS * KEEP_FACTOR), 0),
             kpis=kpis,
             charts=charts,
-            categories=figures["categories"],
+            categories=categories,
             communities=figures["communities"],
             flow_rows=zip(figures["flow"]["days"], figures["flow"]["reported"], figures["flow"]["closed"], strict=True),
             # Absent from figures cached before mediation joined the dashboard.

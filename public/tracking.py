@@ -115,11 +115,13 @@ def find_by_phone(number, phone):
 
 def my_cases(user):
     """A signed-in resident's own complaints, newest first, as dicts (number, state,
-    reported_at, category_name)."""
+    reported_at, category_name, category_name_en)."""
     if not user.is_authenticated:
         return Case.objects.none()
     return (
         Case.objects.filter(reporter=user)
         .order_by("-reported_at")
-        .values("number", "state", "reported_at", category_name=F("category__name"))
+        .values(
+            "number", "state", "reported_at", category_name=F("category__name"), category_name_en=F("category__name_en")
+        )
     )

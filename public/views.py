@@ -23,7 +23,7 @@ from django.views.generic import TemplateView
 
 from accounts.roles import STAFF_ROLES
 from cases.errors import ActionNotAllowed
-from cases.models import Case, CaseSource, CaseState
+from cases.models import Case, CaseSource, CaseState, localized
 from cases.photos import without_metadata
 from cases.services import act, report
 from cases.views.home import home as workspace_home
@@ -187,7 +187,13 @@ class TrackView(View):
         rows = list(my_cases(request.user)[start : start + MY_CASES_PER_PAGE + 1])
         context = {
             "form": form,
-            "my_cases": [(case, PUBLIC_STATUS[case["state"]]) for case in rows[:MY_CASES_PER_PAGE]],
+            "my_cases": [
+                (
+                    {**case, "category_label": localized(case["category_name"], case["category_name_en"])},
+                    PUBLIC_STATUS[case["state"]],
+                )
+                for case in rows[:MY_CASES_PER_PAGE]
+            ],
             "page_number": number,
             "next_page": number + 1 if len(rows) > MY_CASES_PER_PAGE else None,
             "previous_page": number - 1 if number > 1 else None,

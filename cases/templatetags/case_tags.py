@@ -129,11 +129,11 @@ def case_rows(cases, empty_text):
                 row,
                 number=case.number,
                 url=reverse("cases:detail", args=[case.pk]),
-                category=f"{case.category.code} {case.category.name}",
+                category=f"{case.category.code} {case.category.label}",
                 place=place,
                 state=case.state,
                 state_name=case.get_state_display(),
-                unit=(case.unit.name if case.unit else "") or "—",
+                unit=(case.unit.label if case.unit else "") or "—",
                 reported=_minute(case.reported_at),
                 countdown=countdown(case) or "—",
             )

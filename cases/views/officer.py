@@ -53,7 +53,7 @@ def officer_home(request):
             {
                 "lat": c.location.y,
                 "lon": c.location.x,
-                "label": f"{c.number} {c.category.name}",
+                "label": f"{c.number} {c.category.label}",
                 "url": reverse("cases:detail", args=[c.pk]),
             }
             for c in shown

@@ -196,3 +196,17 @@ def test_the_reporters_phone_is_masked_for_unit_handlers(client, world, resident
     assert "13900000001" in detail(client, world.dispatcher, case).content.decode()
     html = detail(client, world.handler, case).content.decode()
     assert "13900000001" not in html and "139****0001" in html
+
+
+def test_category_and_unit_names_follow_the_page_language(client, world, resident_case):
+    case = advance(resident_case, world, "accept")
+    case.category.name_en, case.unit.name_en = "Garbage piled up", "Sanitation Office"
+    case.category.save(update_fields=["name_en"])
+    case.unit.save(update_fields=["name_en"])
+    client.force_login(world.chief)
+    chinese = client.get(f"/cases/{case.pk}/").content.decode()
+    assert case.category.name in chinese and "Garbage piled up" not in chinese
+    client.cookies["django_language"] = "en"
+    for url in (f"/cases/{case.pk}/", "/cases/search/"):
+        english = client.get(url).content.decode()
+        assert "Garbage piled up" in english and "Sanitation Office" in english, url
