@@ -191,6 +191,10 @@ class ActionForm(ServiceForm):
     def setup(self):
         """Scope the choices to this dispute."""
 
+    def worth_offering(self) -> bool:
+        """Whether the page shows this form: not when it could only be refused."""
+        return True
+
 
 def _offer(field, queryset, rows, label=str):
     """Check posted values against `queryset`; show `rows`, already read for the page."""
@@ -277,6 +281,9 @@ class InviteCouncilForm(ActionForm):
             lambda m: f"{parenthesized(m.user.display_name, m.get_kind_display())}{m.title} · {m.availability}",
         )
         _offer(self.fields["consenting_parties"], self.dispute.parties.all(), self.choices.parties)
+
+    def worth_offering(self):
+        return bool(self.choices.invitable_council)  # every council member is invited already
 
 
 class ScheduleSessionForm(ActionForm):

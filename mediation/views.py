@@ -227,6 +227,8 @@ def detail_context(request, dispute, *, failed_action=None, failed_form=None):
         else:
             form_class = ACTION_FORMS[transition.action]
             form = form_class(dispute, user=user, choices=choices, auto_id=f"id_{transition.action}_%s")
+            if not form.worth_offering():
+                continue
         actions.append({"transition": transition, "form": form, "open": transition.action == failed_action})
     now = timezone.now()
     reveal = selectors.may_see_personal_data(user, dispute)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from mediation.models import Dispute, DisputeState
+from mediation.models import CouncilMember, Dispute, DisputeState
 from mediation.services import act
 from tests.factories import photo
 from tests.mediation.conftest import PARTIES, apply_online, into_mediation
@@ -322,3 +322,12 @@ def test_a_follow_up_is_not_recorded_from_the_forms_first_options(client, mworld
     assert response.status_code == 400
     assert "请记录协议履行情况" in _field_error(response.content.decode(), "performed")
     assert not dispute.follow_ups.filter(status="done").exists()
+
+
+def test_the_invitation_form_is_not_offered_when_nobody_is_left_to_invite(client, mworld):
+    dispute = act(apply_online(mworld), "accept", mworld.mediator)
+    client.force_login(mworld.mediator)
+    page = reverse("mediation:dispute", args=[dispute.pk])
+    assert 'data-action="invite_council"' in client.get(page).content.decode()
+    CouncilMember.objects.update(available=False)
+    assert 'data-action="invite_council"' not in client.get(page).content.decode()
