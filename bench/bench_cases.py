@@ -350,11 +350,11 @@ class _without_deadline_timers:
     """Skip the Celery ETA timers that set_deadline queues on commit (the sweep remains)."""
 
     def __enter__(self):
-        self.queue_timers = deadline_services._queue_timers
-        deadline_services._queue_timers = lambda deadline: None
+        self.queue_timer = deadline_services._queue_timer_if_open
+        deadline_services._queue_timer_if_open = lambda deadline_id, eta: None
 
     def __exit__(self, *exc):
-        deadline_services._queue_timers = self.queue_timers
+        deadline_services._queue_timer_if_open = self.queue_timer
 
 
 def _random_points(count, seed):
