@@ -65,23 +65,6 @@ PAGE_SIZE = 50
 # Rows report() may add besides the case and its events, deleted after the creation runs
 # (children first).
 SIDE_TABLES = ("deadlines_crossing", "deadlines_deadline", "notifications_notification", "api_webhookdelivery")
-# What the queue's case table reads (templates/cases/includes/case_table.html), for the
-# proposed projection.
-QUEUE_COLUMNS = (
-    "number",
-    "address",
-    "state",
-    "reported_at",
-    "stage_started_at",
-    "due_at",
-    "category__major_code",
-    "category__minor_code",
-    "category__name",
-    "category__time_basis",
-    "community__name",
-    "grid__name",
-    "unit__name",
-)
 
 
 # ---------------------------------------------------------------- measuring
@@ -224,7 +207,7 @@ def rows_page(user, name):
     """The proposal without model instances: one tuple of the table's columns per case
     (counted without the joins, which a projection onto related columns would keep)."""
     page = Paginator(selectors.queue(user, name), PAGE_SIZE).page(1)
-    return list(page.object_list.values_list("pk", *QUEUE_COLUMNS))
+    return list(page.object_list.values_list("pk", *selectors.CASE_TABLE_FIELDS))
 
 
 def as_the_view(user, name):
@@ -232,7 +215,7 @@ def as_the_view(user, name):
 
 
 def projected(user, name):
-    return selectors.queue(user, name).only(*QUEUE_COLUMNS)
+    return selectors.queue(user, name).only(*selectors.CASE_TABLE_FIELDS)
 
 
 def queue_targets(raw, args):
