@@ -7,6 +7,7 @@ teardown flushes every table, so pytest-django runs them after all other tests a
 
 import importlib
 import os
+import uuid
 
 import pytest
 from django.apps import apps
@@ -60,6 +61,17 @@ def committed_db(transactional_db):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path_factory):
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_keys(settings):
+    """Cache keys of this test only: rate-limit counters and cached figures live in Redis,
+    which outlives the test database and is shared by the parallel workers (all calling
+    from 127.0.0.1, so one test's public requests would count against another's)."""
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"{config.get('KEY_PREFIX', '')}-test-{uuid.uuid4().hex[:12]}"}
+        for name, config in settings.CACHES.items()
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -28,16 +28,6 @@ def fresh_address():
     return f"10.{value % 250}.{(value >> 8) % 250}.{(value >> 16) % 250 + 1}"
 
 
-@pytest.fixture(autouse=True)
-def _own_cache_keys(settings):
-    """Cache keys of this test only: the throttle's counters and cached bodies live in
-    Redis, which outlives the test database (and case numbers repeat between tests)."""
-    settings.CACHES = {
-        name: {**config, "KEY_PREFIX": f"{config.get('KEY_PREFIX', '')}-test-{uuid.uuid4().hex[:12]}"}
-        for name, config in settings.CACHES.items()
-    }
-
-
 @pytest.fixture
 def client():
     """A client with an address of its own: the throttle counts per address in Redis,
