@@ -8,7 +8,6 @@ from cases.models import CaseKind, CaseSource, Category
 from cases.services import report
 from grid.models import Grid
 from tests.factories import point_in
-from tests.public.conftest import _own_cache_keys  # noqa: F401  (autouse: cached map of this test)
 
 
 @pytest.fixture

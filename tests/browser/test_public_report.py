@@ -8,7 +8,6 @@ from cases.models import Case, CaseKind, CaseState, Category
 from grid.models import Grid
 from tests.browser.conftest import PHONE, _live_server_only
 from tests.factories import point_in
-from tests.public.conftest import _own_cache_keys  # noqa: F401  (autouse: throttle counters of this test)
 
 
 @pytest.fixture

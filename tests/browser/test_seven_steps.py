@@ -14,7 +14,6 @@ from accounts.roles import Role
 from cases.models import Case, CaseState, Unit
 from grid.models import Grid
 from tests.factories import make_officer, make_user, photo, point_in
-from tests.public.conftest import _own_cache_keys  # noqa: F401  (autouse: cache keys of this test)
 
 TEST_PASSWORD = "pw-for-tests-1"  # what tests.factories.make_user sets
 RESIDENT_PHONE = "13912345678"
