@@ -218,3 +218,16 @@ def test_a_case_outside_ones_grids_cannot_be_opened_by_its_address(page, people,
     response = page.goto(f"/cases/{case.pk}/")
     assert response.status == 404
     expect(page.locator("body")).not_to_contain_text(case.description)
+
+
+def test_on_a_phone_the_search_shows_results_before_the_rarer_filters(phone, people, log_in):
+    page = phone
+    log_in(page, people.officer.username, TEST_PASSWORD)
+    page.goto("/cases/search/")
+    expect(page.locator("#id_state")).to_be_visible()
+    expect(page.locator("#id_category")).to_be_hidden()
+    page.click("#more-filters > summary")
+    expect(page.locator("#id_category")).to_be_visible()
+    page.goto("/cases/search/?overdue=on")  # a folded filter in use: shown open
+    expect(page.locator("#id_overdue")).to_be_visible()
+    expect(page.locator("#id_overdue")).to_be_checked()
