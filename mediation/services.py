@@ -54,6 +54,15 @@ _STAFF_SOURCES = {
     DisputeSource.ADVISER: (Role.MEDIATOR, Role.LAWYER),
 }
 _REFERRAL_ORG_REQUIRED = {DisputeSource.POLICE, DisputeSource.COURT, DisputeSource.ADVISER}
+# Further conditions on the actors of a source, from the app that knows them (legal aid
+# knows who is a community legal adviser; mediation does not import legal aid).
+_source_conditions = {}
+
+
+def require_for_source(source, condition):
+    """Only actors for whom `condition(actor)` holds may register `source` (mediators
+    always may). Called from another app's AppConfig.ready."""
+    _source_conditions[source] = condition
 
 
 # ---------------------------------------------------------------- intake
@@ -209,7 +218,11 @@ def _check_source(data, actor, source, grid, referral_org):
             data.error("source", _("工作人员请以窗口登记或转办方式登记纠纷"))
         return
     roles = _STAFF_SOURCES[source]
-    if actor is None or not actor.has_role(*roles):
+    condition = _source_conditions.get(source)
+    allowed = actor is not None and actor.has_role(*roles)
+    if allowed and condition is not None and not actor.has_role(Role.MEDIATOR):
+        allowed = condition(actor)
+    if not allowed:
         raise PermissionDenied(_("您无权以“%(source)s”方式登记纠纷") % {"source": DisputeSource(source).label})
     if source == DisputeSource.GRID_OFFICER:
         if grid is None:

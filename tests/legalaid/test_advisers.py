@@ -16,6 +16,7 @@ from legalaid.advisers import flag_roster_gaps, log_consultation, set_shift
 from legalaid.models import Adviser, Application, Consultation, DutyShift
 from mediation.models import Committee, Dispute
 from mediation.selectors import visible_disputes
+from mediation.services import register as register_dispute
 from notifications.models import Notification
 from tests.factories import make_user
 
@@ -162,3 +163,28 @@ def test_the_roster_page_shows_gaps_and_lets_the_coordinator_fill_them(law, clie
         {"community": law.home.community.pk, "day": f"{day:%Y-%m-%d}", "adviser": law.adviser.pk},
     )
     assert response.status_code == 302 and DutyShift.objects.filter(community=law.home.community, day=day).exists()
+
+
+def test_only_an_adviser_or_a_mediator_registers_an_adviser_referral(law):
+    Committee.objects.create(name="唐家社区人民调解委员会", kind=Committee.Kind.COMMUNITY, community=law.home.community)
+    referral = {
+        "source": "adviser",
+        "dispute_type": "neighbour",
+        "summary": "楼上漏水",
+        "community": law.home.community.pk,
+        "referral_org": "社区法律顾问",
+        "contact_phone": "13900000008",
+        "parties": [
+            {"side": "applicant", "name": "陈阿姨", "phone": "13900000008"},
+            {"side": "respondent", "name": "楼上住户李某"},
+        ],
+    }
+    with pytest.raises(PermissionDenied):  # a panel lawyer without the adviser profile
+        register_dispute(actor=law.family_lawyer.user, **referral)
+    law.adviser.active = False
+    law.adviser.save(update_fields=["active"])
+    with pytest.raises(PermissionDenied):
+        register_dispute(actor=law.adviser.user, **referral)
+    law.adviser.active = True
+    law.adviser.save(update_fields=["active"])
+    assert register_dispute(actor=law.adviser.user, **referral).registered_by == law.adviser.user
