@@ -50,12 +50,37 @@ def _live_server_only(route):
 
 
 @pytest.fixture
-def page(chromium, live_server, committed_db):
-    context = chromium.new_context(viewport=DESKTOP, locale="zh-CN", base_url=live_server.url)
-    context.route("**/*", _live_server_only)
-    page = context.new_page()
-    yield page
-    context.close()
+def new_page(chromium, live_server):
+    """Makes pages, each in a browser session of its own (its own cookies), that reach the
+    live server and nothing else; closed at the end of the test. Options go to Chromium's
+    new_context."""
+    contexts = []
+
+    def make(viewport=DESKTOP, **options):
+        context = chromium.new_context(viewport=viewport, locale="zh-CN", base_url=live_server.url, **options)
+        context.route("**/*", _live_server_only)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def phone_at(lon, lat, accuracy):
+    """new_page options for a phone standing at (lon, lat), its location allowed."""
+    return {
+        "viewport": PHONE,
+        "is_mobile": True,
+        "has_touch": True,
+        "geolocation": {"latitude": lat, "longitude": lon, "accuracy": accuracy},
+        "permissions": ["geolocation"],
+    }
+
+
+@pytest.fixture
+def page(new_page, committed_db):
+    return new_page()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from accounts.roles import Role
 from cases.models import Case, CaseKind, CaseSource, CaseState, Category, Unit
 from cases.services import report
 from grid.models import Grid
-from tests.browser.conftest import PHONE, _live_server_only
+from tests.browser.conftest import PHONE, phone_at
 from tests.cases.conftest import advance
 from tests.factories import make_officer, make_user, photo, point_in
 
@@ -139,22 +139,9 @@ def test_an_extension_asked_by_the_unit_and_approved_by_the_dispatcher(page, peo
 
 
 @pytest.fixture
-def phone(chromium, live_server, people):
+def phone(new_page, people):
     """A phone in the officer's grid: 390 px wide, touch, location allowed."""
-    lon, lat = point_in(people.home)
-    context = chromium.new_context(
-        viewport=PHONE,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-        base_url=live_server.url,
-        geolocation={"latitude": lat, "longitude": lon, "accuracy": 8},
-        permissions=["geolocation"],
-    )
-    context.route("**/*", _live_server_only)
-    page = context.new_page()
-    yield page
-    context.close()
+    return new_page(**phone_at(*point_in(people.home), accuracy=8))
 
 
 def test_an_officer_resolves_a_problem_on_the_spot_from_a_phone(phone, people, log_in, screenshots):

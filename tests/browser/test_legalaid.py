@@ -4,12 +4,10 @@ channel and assigns the suggested lawyer, the lawyer accepts, the worker uploads
 missing papers from the tracking page, and the lawyer closes the case with a report.
 Screenshots at phone and desktop widths go to test-artifacts/screenshots/."""
 
-import pytest
 from playwright.sync_api import expect
 
 from accounts.roles import Role
 from legalaid.models import Application, ApplicationEvent, PapersRequest
-from tests.browser.conftest import DESKTOP, _live_server_only
 from tests.factories import make_user, photo
 from tests.legalaid.conftest import load_matter_types, make_firm, make_lawyer
 
@@ -22,23 +20,7 @@ def upload(name, content=None):
     return {"name": name, "mimeType": "image/png", "buffer": photo(name).read()}
 
 
-@pytest.fixture
-def new_context(chromium, live_server):
-    """Further browser sessions (each its own cookies) for the other people in the story."""
-    contexts = []
-
-    def make():
-        context = chromium.new_context(viewport=DESKTOP, locale="zh-CN", base_url=live_server.url)
-        context.route("**/*", _live_server_only)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def test_a_migrant_worker_is_helped_through_the_green_channel(page, new_context, log_in, screenshots, settings):
+def test_a_migrant_worker_is_helped_through_the_green_channel(page, new_page, log_in, screenshots, settings):
     settings.LEGALAID_PUBLIC_RATE_PER_HOUR = 1000
     load_matter_types()
     firm = make_firm("广东唐家湾律师事务所", "31440000MD0100001A")
@@ -67,7 +49,7 @@ def test_a_migrant_worker_is_helped_through_the_green_channel(page, new_context,
     assert application.green_eligible and application.papers.count() == 1
 
     # The coordinator checks identity, fast-tracks, and assigns the suggested lawyer.
-    coordinator_page = new_context()
+    coordinator_page = new_page()
     log_in(coordinator_page, coordinator.username, TEST_PASSWORD)
     coordinator_page.goto("/legal-aid/applications/?queue=green")
     coordinator_page.get_by_role("link", name=number).click()
@@ -88,7 +70,7 @@ def test_a_migrant_worker_is_helped_through_the_green_channel(page, new_context,
     assert ApplicationEvent.objects.get(application=application, action="assign").data["on_time"] is True
 
     # The lawyer accepts.
-    lawyer_page = new_context()
+    lawyer_page = new_page()
     log_in(lawyer_page, first.user.username, TEST_PASSWORD)
     lawyer_page.goto("/legal-aid/cases/")
     lawyer_page.get_by_role("link", name=number).click()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from accounts.roles import Role
 from grid.models import Grid
 from patrols.models import Hazard, Inspection, Patrol, Place, PlaceType, TrackPoint
-from tests.browser.conftest import DESKTOP, PHONE, _live_server_only
+from tests.browser.conftest import PHONE
 from tests.factories import make_officer, make_user
 from tests.patrols.conftest import ensure_place_types, offset
 
@@ -36,22 +36,13 @@ def beat(committed_db, settings):
     return grid, make_officer(grid), make_user(Role.SUPERVISOR), place, (centre.x, centre.y)
 
 
-def _context(chromium, live_server, viewport, **extra):
-    context = chromium.new_context(viewport=viewport, locale="zh-CN", base_url=live_server.url, **extra)
-    context.route("**/*", _live_server_only)
-    return context
+def _at(page, lon, lat):
+    page.context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 6})
 
 
-def _at(context, lon, lat):
-    context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 6})
-
-
-def test_an_officers_patrol_is_seen_by_the_supervisor(chromium, live_server, beat, log_in, screenshots):
+def test_an_officers_patrol_is_seen_by_the_supervisor(new_page, beat, log_in, screenshots):
     grid, officer, supervisor, place, (lon, lat) = beat
-    phone = _context(
-        chromium, live_server, PHONE, geolocation={"longitude": lon, "latitude": lat}, permissions=["geolocation"]
-    )
-    page = phone.new_page()
+    page = new_page(PHONE, geolocation={"longitude": lon, "latitude": lat}, permissions=["geolocation"])
     log_in(page, officer.username, TEST_PASSWORD)
 
     page.goto("/patrols/")
@@ -66,7 +57,7 @@ def test_an_officers_patrol_is_seen_by_the_supervisor(chromium, live_server, bea
 
     def walk(first_step, steps):
         for n, step in enumerate(range(first_step, first_step + steps), start=2):
-            _at(phone, *offset(lon, lat, east_m=15 * step, north_m=20 * step))  # 25 m a step
+            _at(page, *offset(lon, lat, east_m=15 * step, north_m=20 * step))  # 25 m a step
             expect(recorded).to_have_text(re.compile(rf"· {n}$"))
 
     walk(1, STEPS)
@@ -95,7 +86,7 @@ def test_an_officers_patrol_is_seen_by_the_supervisor(chromium, live_server, bea
     with page.expect_navigation():
         page.click("#end-patrol")
     expect(page.locator(".messages")).to_contain_text("巡查已结束")
-    phone.close()
+    page.close()  # the officer's phone is put away
 
     patrol.refresh_from_db()
     assert patrol.ended_at is not None and grid in patrol.grids.all()
@@ -105,8 +96,7 @@ def test_an_officers_patrol_is_seen_by_the_supervisor(chromium, live_server, bea
     assert inspection.patrol == patrol and inspection.result == "problems"
     assert Hazard.objects.get(inspection=inspection).patrol == patrol
 
-    desk = _context(chromium, live_server, DESKTOP)
-    page = desk.new_page()
+    page = new_page()
     log_in(page, supervisor.username, TEST_PASSWORD)
 
     def tracks(p):
@@ -127,4 +117,3 @@ def test_an_officers_patrol_is_seen_by_the_supervisor(chromium, live_server, bea
     expect(page.locator(f'tr[data-grid-code="{grid.code}"]')).to_have_attribute("data-status", "covered")
     expect(page.locator(f'tr[data-grid-code="{grid.code}"]')).to_contain_text(officer.display_name)
     screenshots(page, "patrol-coverage", show=coverage)
-    desk.close()

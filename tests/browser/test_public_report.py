@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from cases.models import Case, CaseKind, CaseState, Category
 from grid.models import Grid
-from tests.browser.conftest import PHONE, _live_server_only
+from tests.browser.conftest import PHONE, phone_at
 from tests.factories import point_in
 
 
@@ -16,23 +16,10 @@ def grid(committed_db):
 
 
 @pytest.fixture
-def resident_phone(chromium, live_server, grid, settings):
+def resident_phone(new_page, grid, settings):
     """A resident's phone standing in `grid`: 390 px wide, touch, location allowed."""
     settings.PUBLIC_FORM_MIN_SECONDS = 0  # people are not that fast, but tests are
-    lon, lat = point_in(grid)
-    context = chromium.new_context(
-        viewport=PHONE,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-        base_url=live_server.url,
-        geolocation={"latitude": lat, "longitude": lon, "accuracy": 10},
-        permissions=["geolocation"],
-    )
-    context.route("**/*", _live_server_only)
-    page = context.new_page()
-    yield page
-    context.close()
+    return new_page(**phone_at(*point_in(grid), accuracy=10))
 
 
 def open_form(page):
