@@ -28,7 +28,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import FloatField, Func, OuterRef, Subquery
 from django.db.models.functions import Greatest
 from django.http import HttpResponse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
@@ -40,7 +40,17 @@ from api.authentication import authenticate_api_key
 from api.intake import file_report
 from api.models import ApiKey, Scope
 from api.throttling import ClientRateThrottle
-from cases.models import FINAL_STATES, OPEN_STATES, Case, CaseKind, CasePhoto, CaseSource, CaseState, Category
+from cases.models import (
+    FINAL_STATES,
+    OPEN_STATES,
+    Case,
+    CaseKind,
+    CasePhoto,
+    CaseSource,
+    CaseState,
+    Category,
+    localized,
+)
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 DEFAULT_DAYS = 90
@@ -96,10 +106,6 @@ def _category(code) -> Category | None:
     return Category.objects.filter(kind=kind, major_code=match[2], minor_code=match[3], active=True).first()
 
 
-def _in_language(chinese, english):
-    return english if english and translation.get_language().startswith("en") else chinese
-
-
 def _hours_text(hours: Decimal) -> str:
     return f"{hours.normalize():f}"
 
@@ -116,7 +122,7 @@ def _time_limit_text(category) -> str | None:
 def _service(category):
     return {
         "service_code": service_code(category),
-        "service_name": _in_language(category.name, category.name_en),
+        "service_name": category.label,
         "description": f"{category.get_kind_display()} · {category.major_name} · {category.name}",
         "metadata": True,
         "type": "realtime",
@@ -170,14 +176,13 @@ class _RequestWriter:
     def __init__(self, request):
         self.state_labels = {value: str(label) for value, label in CaseState.choices}
         self.media_prefix = request.build_absolute_uri(settings.MEDIA_URL)
-        self.english = translation.get_language().startswith("en")
         self.categories = Category.objects.in_bulk()
         self.services = {}
 
     def _service(self, category_id):
         if category_id not in self.services:
             category = self.categories[category_id]
-            name = _in_language(category.name, category.name_en)
+            name = category.label
             self.services[category_id] = (service_code(category), name, _time_limit_text(category))
         return self.services[category_id]
 
@@ -190,7 +195,7 @@ class _RequestWriter:
     def __call__(self, row):
         code, name, notice = self._service(row["category_id"])
         final = row["state"] in FINAL_STATES
-        agency = (row["unit__name_en"] if self.english else "") or row["unit__name"]
+        agency = localized(row["unit__name"], row["unit__name_en"])
         return {
             "service_request_id": row["number"],
             "status": "closed" if final else "open",

@@ -9,7 +9,6 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Category
@@ -64,7 +63,6 @@ class CategorySelect(forms.Select):
 def category_choices():
     """(grouped choices, keywords per value, categories by value) over the active
     categories, in one query."""
-    english = (get_language() or "").startswith("en")
     categories = Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code")
     choices, keywords, by_value = [("", _("请选择问题类别"))], {}, {}
     for _group, members in groupby(categories, key=lambda c: (c.kind, c.major_code)):
@@ -72,7 +70,7 @@ def category_choices():
         group = f"{members[0].get_kind_display()} · {members[0].major_name}"
         options = []
         for category in members:
-            label = category.name_en if english and category.name_en else category.name
+            label = category.label
             options.append((str(category.pk), label))
             words = (category.name, category.name_en, category.code, category.major_name)
             keywords[str(category.pk)] = " ".join(word for word in words if word).lower()

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.db import connection
 
-from cases.models import Case, CaseState, Category
+from cases.models import Case, CaseState, Category, localized
 
 # Three decimals of a degree: about 110 m north-south and 100 m east-west at 22°N, coarse
 # enough that a point no longer picks out one doorway.
@@ -29,10 +29,11 @@ SELECT round(ST_X(r.location)::numeric, %(decimals)s)::float8 AS lon,
 _HIDDEN_STATES = [CaseState.VOIDED, CaseState.MERGED]
 
 
-def recent_case_features(now, days, limit, *, english=False) -> dict:
+def recent_case_features(now, days, limit) -> dict:
     """The newest cases (at most `limit`) reported in the last `days` days, as a GeoJSON
     FeatureCollection of coarse points: per ~100 m cell, category and open/closed, how
-    many. Nothing else: no number, no text, no date, no person. One query.
+    many, category names in the active language. Nothing else: no number, no text, no
+    date, no person. One query.
 
     The collection's `cases` says how many cases it counts, `limited` whether older ones
     in the period were left out (a map of tens of thousands of dots helps nobody, and a
@@ -54,7 +55,7 @@ def recent_case_features(now, days, limit, *, english=False) -> dict:
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [lon, lat]},
             "properties": {
-                "category": name_en if english and name_en else name,
+                "category": localized(name, name_en),
                 "status": "closed" if closed else "open",
                 "count": count,
             },

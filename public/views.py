@@ -309,7 +309,7 @@ class MapDataView(View):
         key = f"public-map:{connection.settings_dict['NAME']}:{MAP_LAYOUT}:{'en' if english else 'zh'}:{days}:{limit}"
         body = cache.get(key)
         if body is None:
-            features = recent_case_features(timezone.now(), days, limit, english=english)
+            features = recent_case_features(timezone.now(), days, limit)
             body = json.dumps(features, ensure_ascii=False, separators=(",", ":")).encode()
             cache.set(key, body, settings.PUBLIC_MAP_CACHE_SECONDS)
         response = HttpResponse(body, content_type="application/geo+json")
